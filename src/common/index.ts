@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './digest.js';
+export { logger, setLogLevel, type Logger } from './log.js';
