@@ -38,6 +38,11 @@ export interface LayerRef {
   size?: number;
   mediaType?: string;
   open(signal?: AbortSignal): Promise<Readable>;
+  /**
+   * Walks the layer without a tar stream. Sources that have no tar (an unpacked `dir:` root
+   * filesystem) set this, and `walkLayer` calls it in place of reading `open()`.
+   */
+  walk?(visitor: LayerVisitor, options?: LayerWalkOptions): Promise<LayerWalkResult>;
 }
 
 /** An image opened from any source: its config, its layers and where it came from. */
@@ -103,4 +108,6 @@ export interface LayerWalkOptions {
   maxLayerBytes?: number;
   /** Called with uncompressed bytes read so far, for progress displays. */
   onProgress?: (bytes: number) => void;
+  /** Milliseconds without progress (source bytes or a finished entry) before the walk fails. */
+  idleTimeoutMs?: number;
 }
