@@ -57,6 +57,11 @@ export interface Cataloguer {
   version: number;
   wants(entry: LayerEntry): boolean;
   parse(path: string, content: Buffer): FileResult | Promise<FileResult>;
+  /**
+   * Reports on a file it does not want from the tar entry alone, without reading the content:
+   * an unsupported database format, for instance. Returns undefined for files it ignores.
+   */
+  inspect?(entry: LayerEntry): FileResult | undefined;
 }
 
 /** The cached result of cataloguing one layer, keyed by diffID and the cataloguers' versions. */
