@@ -1,0 +1,171 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { extract as tarExtract } from 'tar-stream';
+import { truncate } from '../../common/digest.js';
+import { BosunError, ImageFormatError, InputError, describeError } from '../../common/errors.js';
+import { normalizeTarPath, resolveArchiveLink } from '../tar-path.js';
+import { missingFile, tooLarge, type BlobStore } from './blob-store.js';
+
+/** Where one member of an uncompressed tar lives in the file. */
+export interface ArchiveMember {
+  path: string;
+  type: 'file' | 'link' | 'other';
+  /** Byte offset of the content in the file. */
+  offset: number;
+  size: number;
+  /** Normalised target of a symlink or hard link. */
+  linkTarget?: string;
+}
+
+/** Max members in an archive index: `docker save` writes a few per layer. */
+export const MAX_ARCHIVE_MEMBERS = 100_000;
+
+/** Max symlink or hard-link hops when resolving a member; `docker save` uses one per shared layer. */
+const MAX_LINK_HOPS = 8;
+
+const TAR_HEADER_BYTES = 512;
+
+/**
+ * A BlobStore over an uncompressed tar file (`docker save`, `oci-archive`). `index` reads the
+ * file once, recording each member's offset and size while the content streams past; later
+ * reads seek straight to a member with `createReadStream(file, { start, end })`. Nothing is
+ * extracted to disk.
+ */
+export class TarArchiveStore implements BlobStore {
+  private constructor(
+    readonly location: string,
+    private readonly members: Map<string, ArchiveMember>,
+  ) {}
+
+  /**
+   * Indexes the tar at `file`. Members whose paths leave the archive root are left out.
+   *
+   * @throws ImageFormatError when the file is not a readable uncompressed tar.
+   */
+  static async index(file: string, signal?: AbortSignal): Promise<TarArchiveStore> {
+    const members = await indexMembers(file, signal);
+    return new TarArchiveStore(file, members);
+  }
+
+  /** Normalised paths of every member, in archive order. */
+  paths(): string[] {
+    return [...this.members.keys()];
+  }
+
+  async has(relativePath: string): Promise<boolean> {
+    return this.lookup(relativePath) !== undefined;
+  }
+
+  async readFile(relativePath: string, maxBytes: number): Promise<Buffer> {
+    const member = this.resolve(relativePath);
+    if (member.size > maxBytes) throw tooLarge(this.location, relativePath, member.size, maxBytes);
+    const buffer = Buffer.alloc(member.size);
+    const handle = await open(this.location, 'r');
+    try {
+      const { bytesRead } = await handle.read(buffer, 0, member.size, member.offset);
+      if (bytesRead !== member.size) throw missingFile(this.location, relativePath);
+      return buffer;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async openFile(relativePath: string, signal?: AbortSignal): Promise<{ stream: Readable; size: number }> {
+    const member = this.resolve(relativePath);
+    if (member.size === 0) return { stream: Readable.from([]), size: 0 };
+    const end = member.offset + member.size - 1;
+    return { stream: createReadStream(this.location, { start: member.offset, end, signal }), size: member.size };
+  }
+
+  /** Finds a member, following symlinks and hard links inside the archive. */
+  resolve(relativePath: string): ArchiveMember {
+    const member = this.lookup(relativePath);
+    if (member === undefined) throw missingFile(this.location, relativePath);
+    return member;
+  }
+
+  private lookup(relativePath: string): ArchiveMember | undefined {
+    const start = normalizeTarPath(relativePath);
+    if (start === undefined) {
+      throw new ImageFormatError(`path "${truncate(relativePath)}" in ${this.location} leaves the archive`, {
+        path: relativePath,
+        hint: 'the archive is malformed or hostile; do not use it',
+      });
+    }
+    let member = this.members.get(start);
+    for (let hops = 0; member?.type === 'link'; hops += 1) {
+      if (hops === MAX_LINK_HOPS || member.linkTarget === undefined) {
+        throw new ImageFormatError(`link ${member.path} in ${this.location} does not resolve to a file`, { path: member.path });
+      }
+      member = this.members.get(member.linkTarget);
+    }
+    return member?.type === 'file' ? member : undefined;
+  }
+}
+
+function indexMembers(file: string, signal?: AbortSignal): Promise<Map<string, ArchiveMember>> {
+  const members = new Map<string, ArchiveMember>();
+  const source = createReadStream(file, { signal });
+  const extract = tarExtract();
+
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      source.destroy();
+      extract.destroy();
+      reject(wrapIndexError(file, error));
+    };
+
+    extract.on('entry', (header, stream, next) => {
+      if (members.size >= MAX_ARCHIVE_MEMBERS) {
+        fail(new ImageFormatError(`${file} has more than ${MAX_ARCHIVE_MEMBERS} members`, { hint: 'the archive is not a plausible image archive' }));
+        return;
+      }
+      const member = toMember(header, stream.offset + TAR_HEADER_BYTES);
+      if (member !== undefined) members.set(member.path, member);
+      stream.on('end', () => next());
+      stream.resume();
+    });
+    extract.on('finish', () => {
+      if (settled) return;
+      settled = true;
+      resolve(members);
+    });
+    extract.on('error', fail);
+    source.on('error', fail);
+    source.pipe(extract as unknown as NodeJS.WritableStream);
+  });
+}
+
+function toMember(
+  header: { name: string; type?: string | null; size?: number | null; linkname?: string | null },
+  offset: number,
+): ArchiveMember | undefined {
+  const path = normalizeTarPath(header.name);
+  if (path === undefined || path === '') return undefined;
+  const size = header.size ?? 0;
+  if (header.type === 'file' || header.type === 'contiguous-file') return { path, type: 'file', offset, size };
+  if (header.type === 'symlink') return linkMember(path, resolveArchiveLink(path, header.linkname ?? ''));
+  if (header.type === 'link') return linkMember(path, normalizeTarPath(header.linkname ?? ''));
+  return { path, type: 'other', offset, size };
+}
+
+function linkMember(path: string, target: string | undefined): ArchiveMember {
+  // A target outside the archive stays unresolved: lookups through it find nothing.
+  return target === undefined ? { path, type: 'other', offset: 0, size: 0 } : { path, type: 'link', offset: 0, size: 0, linkTarget: target };
+}
+
+function wrapIndexError(file: string, error: unknown): unknown {
+  if (error instanceof BosunError || (error instanceof Error && error.name === 'AbortError')) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') {
+    return new InputError(`cannot read archive ${file}: ${describeError(error)}`, { hint: 'check the path and its permissions', cause: error });
+  }
+  return new ImageFormatError(`${file} is not a readable uncompressed tar archive: ${describeError(error)}`, {
+    hint: 'docker-archive and oci-archive targets must be uncompressed tar files; gunzip a .tar.gz first',
+    cause: error,
+  });
+}
