@@ -222,7 +222,7 @@ export interface ReceivedMail {
 export interface SmtpSinkOptions {
   user: string;
   pass: string;
-  /** Hide STARTTLS and allow AUTH in clear text, to test clients that must refuse that. */
+  /** Disable STARTTLS and allow AUTH in clear text, to test clients that must refuse that. */
   withoutStartTls?: boolean;
 }
 
@@ -269,7 +269,7 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
     key,
     cert,
     authMethods: ['PLAIN', 'LOGIN'],
-    hideSTARTTLS: options.withoutStartTls === true,
+    disabledCommands: options.withoutStartTls === true ? ['STARTTLS'] : [],
     allowInsecureAuth: options.withoutStartTls === true,
     disableReverseLookup: true,
     logger: false,

@@ -1,3 +1,4 @@
+import { TLSSocket } from 'node:tls';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import { NotifyError, redactSecrets } from '../errors.js';
 import { singleLine } from '../render.js';
@@ -50,7 +51,8 @@ export function sendSmtp(
         reject(error);
       }
     };
-    const fail = (error: SMTPConnection.SMTPError): void => finish(smtpError(channel, config, error));
+    const fail = (error: SMTPConnection.SMTPError): void =>
+      finish(certificateError(channel, config, connection) ?? smtpError(channel, config, error));
     const onAbort = (): void => finish(signal.reason);
     const timer = setTimeout(() => finish(timeoutError(channel, config)), config.timeoutMs);
 
@@ -90,18 +92,43 @@ function smtpError(channel: string, config: EmailConfig, error: SMTPConnection.S
       channel,
       status: error.responseCode,
       retryable,
-      hint: code === 'EAUTH' ? 'Check the SMTP user name and password.' : 'Check the from and to addresses and the server policy.',
+      hint: replyHint(code, retryable),
     });
   }
 
-  // NOTE: with `secure: true` a certificate failure arrives as ESOCKET, because nodemailer 7
-  // overwrites the TLS error code, so it is retried until the attempts run out.
   const retryable = !PERMANENT_CODES.has(code);
   return new NotifyError(retryable ? 'notify.network' : 'notify.rejected', `${where} failed (${code})`, {
     channel,
     retryable,
     hint: hintForCode(code),
     ...(retryable ? { cause: error } : {}),
+  });
+}
+
+function replyHint(code: string, retryable: boolean): string {
+  if (retryable) return 'The server deferred the message; delivery is retried.';
+  if (code === 'EAUTH') return 'Check the SMTP user name and password.';
+  if (code === 'ETLS') return 'The server refused STARTTLS; use a server that offers it, or set requireTLS: false.';
+  return 'Check the from and to addresses and the server policy.';
+}
+
+/**
+ * Detects a failed certificate verification. nodemailer 7 reports it as a plain ESOCKET error
+ * and overwrites the TLS error code, but Node leaves the code in the socket's
+ * `authorizationError`, both for implicit TLS and after STARTTLS.
+ */
+function certificateError(channel: string, config: EmailConfig, connection: SMTPConnection): NotifyError | undefined {
+  // With rejectUnauthorized off, Node sets authorizationError too but goes on with the session.
+  if (!config.tls.rejectUnauthorized) return undefined;
+  const socket: unknown = connection._socket;
+  if (!(socket instanceof TLSSocket) || !socket.authorizationError) return undefined;
+
+  const reason = String(socket.authorizationError);
+  const code = /^[A-Z0-9_]+$/.test(reason) ? reason : 'certificate rejected';
+  return new NotifyError('notify.tls', `${serverName(channel, config)}: TLS certificate verification failed (${code})`, {
+    channel,
+    retryable: false,
+    hint: 'Give the server a certificate the system trusts, set tls.ca to the PEM of its CA, or fix the host name.',
   });
 }
 
