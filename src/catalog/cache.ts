@@ -88,7 +88,7 @@ function decodeRow(json: string, diffId: DiffId): LayerResult | undefined {
   return parsed.data as LayerResult;
 }
 
-/** A LayerCache in the store's `layers` table, with the result as JSON text. */
+/** Creates a LayerCache over the store's `layers` table, with each result as JSON text. */
 export function storeLayerCache(store: Store): LayerCache {
   return {
     async get(diffId, key) {
@@ -112,7 +112,7 @@ export function storeLayerCache(store: Store): LayerCache {
   };
 }
 
-/** A LayerCache in process memory. It stores JSON copies, as the store does, so callers cannot alter cached results. */
+/** Creates a LayerCache in process memory. It keeps JSON copies, as the store does, so callers cannot alter cached results. */
 export function memoryLayerCache(): LayerCache {
   const rows = new Map<string, string>();
   return {

@@ -24,15 +24,16 @@ export const cataloguers: readonly Cataloguer[] = [osCataloguer, dpkgCataloguer,
 export interface LayerProgress {
   /** Position from the bottom layer, starting at 0. */
   index: number;
+  /** Number of layers in the image. */
   count: number;
   diffId: DiffId;
-  /** Uncompressed bytes read so far; for a cached layer, the bytes its scan read. */
+  /** Uncompressed bytes read so far. For a cached layer, the bytes its earlier scan read. */
   bytes: number;
   cached: boolean;
   done: boolean;
 }
 
-/** How one layer's result was obtained. */
+/** Statistics of one layer: read from the cache or scanned, and its uncompressed size. */
 export interface LayerStats {
   diffId: DiffId;
   cached: boolean;
@@ -40,13 +41,13 @@ export interface LayerStats {
 }
 
 export interface CatalogueImageOptions {
-  /** Where layer results are looked up and stored. Without it every layer is scanned. */
+  /** Cache for layer results. Without it every layer is scanned. */
   cache?: LayerCache;
   signal?: AbortSignal;
   onLayer?(progress: LayerProgress): void;
-  /** Largest file a cataloguer reads, in bytes; the image module's default applies when unset. */
+  /** Largest file a cataloguer reads, in bytes. Unset means the image module's default. */
   maxFileBytes?: number;
-  /** Largest uncompressed layer, in bytes; the image module's default applies when unset. */
+  /** Largest uncompressed layer, in bytes. Unset means the image module's default. */
   maxLayerBytes?: number;
   /** Replaces the cataloguer registry, for tests. */
   cataloguers?: readonly Cataloguer[];

@@ -40,7 +40,7 @@ export async function scanLayer(layer: LayerRef, cataloguers: readonly Catalogue
       for (const cataloguer of wanting) {
         results.push(await parseFile(cataloguer, entry.path, content, layer.diffId));
       }
-      // A tar may hold the same path twice; the later entry wins, as on extraction.
+      // A tar may contain the same path twice, and the later entry wins, as on extraction.
       if (results.length > 0) files[entry.path] = combine(results);
     },
   };

@@ -12,10 +12,12 @@ interface VisibleFile {
 const OS_PACKAGE_TYPES: ReadonlySet<PackageType> = new Set(['deb', 'apk', 'rpm']);
 
 /**
- * Merges layer results, bottom layer first, into the catalogue of the image, with the overlay
- * rules of the OCI image layer spec: an upper layer hides a lower file by a whiteout of the
- * file or an ancestor, an opaque directory above it, a non-directory at an ancestor (a file or
- * symlink replacing a directory), or any non-directory at the same path.
+ * Merges layer results, bottom layer first, into the catalogue of the image, following the
+ * overlay rules of the OCI image layer spec. An upper layer hides a lower file with:
+ * - a whiteout of the file or of an ancestor,
+ * - an opaque directory above it,
+ * - a non-directory at an ancestor (a file or symlink that replaces a directory),
+ * - any non-directory at the same path.
  *
  * A package's `layer` is the layer that introduced it: the lowest layer of the unbroken run of
  * results at its path, ending at the visible one, that all list the same name, version and arch.
@@ -60,7 +62,7 @@ function hideLowerFiles(visible: Map<string, VisibleFile>, layer: LayerResult): 
     const hidden =
       whiteouts.has(path) ||
       ancestors.some((ancestor) => whiteouts.has(ancestor) || opaqueDirs.has(ancestor) || nonDirectories.has(ancestor)) ||
-      // A replacement with a result of its own keeps the run going; see attribute().
+      // A replacement with a result of its own keeps the run going, as attribute() records.
       (nonDirectories.has(path) && !(path in layer.files));
     if (hidden) visible.delete(path);
   }

@@ -30,7 +30,7 @@ export function osPackagePurl(pkg: PurlFields, os?: OsInfo): string {
 
 /**
  * The purl namespace is the distribution vendor. Without a known OS, deb falls back to `debian`
- * and apk to `alpine`, the vendors that ship those formats most often; rpm has no such default,
+ * and apk to `alpine`, the vendors that ship those formats most often. rpm has no such default,
  * so its namespace stays empty.
  */
 function purlNamespace(type: PackageType, os: OsInfo | undefined): string | undefined {

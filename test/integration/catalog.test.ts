@@ -12,8 +12,8 @@ import { docker, ensureLab, labSkipReason, type Lab } from '../helpers/lab.js';
 const skip = labSkipReason();
 
 /**
- * A minimal image over layer files on disk, so that this test needs only the layer walker and
- * not an image source. It reads the config for the diffIDs and trusts the caller's layer paths.
+ * Builds a minimal image over layer files on disk, so that this test needs only the layer
+ * walker and not an image source. The diffIDs come from the config, the paths from the caller.
  */
 function imageFromFiles(target: string, config: ImageConfig, layerFiles: string[]): OpenedImage {
   assert.equal(config.rootfs.diff_ids.length, layerFiles.length, `${target}: one file per diffID`);
@@ -62,7 +62,7 @@ function openSaved(lab: Lab, reference: string, dir: string): OpenedImage {
   return imageFromFiles(`docker-archive:${tarFile}`, config, entry.Layers.map((layer) => path.join(root, layer)));
 }
 
-/** The installed packages as dpkg-query lists them inside a container of `reference`. */
+/** Lists the installed packages as dpkg-query reports them inside a container of `reference`. */
 function dpkgQuery(lab: Lab, reference: string): string[] {
   const output = docker(lab, ['run', '--rm', '--network', 'none', reference, 'dpkg-query', '-W', '-f', '${db:Status-Status} ${Package} ${Version}\n']);
   return output

@@ -82,7 +82,7 @@ function packageFromBlock(block: Block, path: string): ParsedPackage | Warning {
     foundIn: path,
   };
   if (arch) pkg.arch = arch;
-  // L holds one licence expression (`MIT AND BSD-2-Clause`); splitting it would change its meaning.
+  // L contains one licence expression (`MIT AND BSD-2-Clause`), which splitting would change.
   if (license) pkg.licenses = [license];
   return pkg;
 }

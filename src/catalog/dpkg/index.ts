@@ -46,10 +46,10 @@ export const dpkgCataloguer: Cataloguer = {
 };
 
 /**
- * The third word of `Status:` is the package state (dpkg-query(1)). Only `installed` means its
- * files are on disk and configured; `half-installed`, `unpacked`, `config-files` and
- * `not-installed` do not. The first word (`install`, `hold`, `deinstall`, `purge`) is only the
- * requested action, so a held package or one marked for removal but still installed counts.
+ * Checks the package state, the third word of `Status:` (dpkg-query(1)). Only `installed` means
+ * the files are on disk and configured, unlike `half-installed`, `unpacked` or `config-files`.
+ * The first word (`install`, `hold`, `deinstall`, `purge`) is only the requested action, so a
+ * held package, or one marked for removal but still installed, counts as installed.
  */
 function isInstalled(status: string | undefined): boolean {
   if (!status) return false;

@@ -11,8 +11,8 @@ export interface StanzaProblem {
 }
 
 /**
- * Splits a dpkg control file (deb822(5)) into paragraphs. Paragraphs are separated by blank
- * lines; a field is `Name: value`; a line that starts with a space or tab continues the
+ * Splits a dpkg control file (deb822(5)) into paragraphs. Blank lines separate paragraphs,
+ * each field is `Name: value`, and a line that starts with a space or tab continues the
  * previous field. Field names are matched case-insensitively, so they are stored lower-cased.
  * A line that fits none of these is reported and skipped, and parsing goes on.
  */

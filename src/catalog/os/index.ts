@@ -5,9 +5,10 @@ import { parseAlpineRelease, parseDebianVersion, parseRedhatRelease } from './re
 type ReleaseParser = (text: string, source: string) => OsInfo | undefined;
 
 /**
- * Files that name the OS, highest priority first. os-release is the standard and wins;
- * `etc/os-release` wins over `usr/lib/os-release` as os-release(5) says. The specific Red Hat
- * family files come before `etc/redhat-release`, which is a symlink to them on most systems.
+ * Files that name the OS, highest priority first. os-release is the standard and wins, and
+ * `etc/os-release` wins over `usr/lib/os-release`, as os-release(5) specifies. The specific Red Hat
+ * family files come before `etc/redhat-release`, which is a symlink to one of them on CentOS,
+ * AlmaLinux and Rocky Linux.
  */
 const OS_SOURCES: ReadonlyArray<{ path: string; parse: ReleaseParser }> = [
   { path: 'etc/os-release', parse: osInfoFromOsRelease },
@@ -21,7 +22,7 @@ const OS_SOURCES: ReadonlyArray<{ path: string; parse: ReleaseParser }> = [
 ];
 
 /**
- * The rank of an OS source path: lower wins. Paths that are not OS sources rank last.
+ * Ranks an OS source path: lower wins. Paths that are not OS sources rank last.
  * The merge uses it to pick one OS among the visible results of several files.
  */
 export function osSourceRank(path: string): number {
@@ -30,9 +31,9 @@ export function osSourceRank(path: string): number {
 }
 
 /**
- * Converts os-release variables to OsInfo. A missing `VERSION_ID` is normal on rolling and
- * development releases; Debian testing and unstable then get `testing`, as from
- * `etc/debian_version`, and other distributions an empty version.
+ * Converts os-release variables to OsInfo. Rolling and development releases have no
+ * `VERSION_ID`. Debian testing and unstable then get `testing`, as from `etc/debian_version`,
+ * and other distributions an empty version.
  */
 function osInfoFromOsRelease(text: string, source: string): OsInfo | undefined {
   const variables = parseOsRelease(text);

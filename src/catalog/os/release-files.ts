@@ -2,8 +2,8 @@ import type { OsInfo } from '../types.js';
 
 /**
  * Reads `etc/debian_version`. Stable releases write `12.5`, which gives version `12` as in
- * os-release `VERSION_ID`. Testing and unstable both write `CODENAME/sid`; the file cannot
- * tell the two apart, so Bosun reports version `testing` with the codename.
+ * os-release `VERSION_ID`. Testing and unstable both write `CODENAME/sid`, and because the
+ * file cannot tell the two apart, Bosun reports version `testing` with the codename.
  */
 export function parseDebianVersion(text: string, source: string): OsInfo | undefined {
   const value = firstLine(text);
@@ -28,7 +28,7 @@ export function parseAlpineRelease(text: string, source: string): OsInfo | undef
 const REDHAT_FAMILY: Array<{ prefix: RegExp; id: string; majorOnly: boolean }> = [
   { prefix: /^AlmaLinux\b/i, id: 'almalinux', majorOnly: false },
   { prefix: /^Rocky Linux\b/i, id: 'rocky', majorOnly: false },
-  // CentOS writes `7.9.2009` here but `7` as VERSION_ID; keep the major so both sources agree.
+  // CentOS writes `7.9.2009` here but `7` as VERSION_ID, so only the major is kept and both sources agree.
   { prefix: /^CentOS\b/i, id: 'centos', majorOnly: true },
   { prefix: /^Red Hat Enterprise Linux\b/i, id: 'rhel', majorOnly: false },
   { prefix: /^Fedora\b/i, id: 'fedora', majorOnly: true },

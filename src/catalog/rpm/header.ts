@@ -22,9 +22,9 @@ const RpmType = {
 const MAX_TYPE = 9;
 const INDEX_ENTRY_BYTES = 16;
 const PREAMBLE_BYTES = 8;
-/** rpm itself rejects headers past these sizes (`hdrchkTags`, `hdrchkData` in header.c of rpm 4.18). */
+/** rpm rejects headers past these sizes too (`hdrchkTags` and `hdrchkData` in rpm's lib/header_internal.h). */
 const MAX_INDEX_ENTRIES = 0xffff;
-const MAX_DATA_BYTES = 0x0fffffff;
+const MAX_DATA_BYTES = 0xffffff;
 
 interface IndexEntry {
   type: number;
@@ -43,12 +43,12 @@ export interface RpmHeader {
 /**
  * Parses an rpm header blob as stored in the rpmdb (without the lead and header magic): a
  * big-endian index entry count and data length, then 16-byte index entries of tag, type,
- * offset and count, then the data store. Throws an ImageFormatError naming `what` when the
+ * offset and count, then the data store. Throws an ImageFormatError naming `label` when the
  * structure is inconsistent, because the blob comes from an image and may be hostile.
  */
-export function parseRpmHeader(blob: Buffer, what: string): RpmHeader {
+export function parseRpmHeader(blob: Buffer, label: string): RpmHeader {
   const fail = (reason: string): never => {
-    throw new ImageFormatError(`invalid rpm header ${what}: ${reason}`);
+    throw new ImageFormatError(`invalid rpm header ${label}: ${reason}`);
   };
   if (blob.length < PREAMBLE_BYTES) fail(`${blob.length} bytes is shorter than the 8-byte preamble`);
 

@@ -60,7 +60,7 @@ export const rpmCataloguer: Cataloguer = {
 
 /**
  * Reads every row of the `Packages` table. Throws when the file is not a readable SQLite
- * database; the layer scan turns that into a warning on the file.
+ * database, which the layer scan turns into a warning on the file.
  */
 function readPackageRows(content: Buffer, path: string): Array<{ hnum: number; blob: Buffer }> {
   if (!content.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) {
@@ -84,7 +84,7 @@ function readPackageRows(content: Buffer, path: string): Array<{ hnum: number; b
 /**
  * rpm keeps its database in WAL mode, which SQLite cannot open from memory ("unable to open
  * database file"). Bytes 18 and 19 of the header are the read and write format versions, 2 for
- * WAL; setting them to 1 (rollback journal) on a copy makes the main file readable.
+ * WAL. Setting them to 1 (rollback journal) on a copy makes the main file readable.
  * TODO: rows still only in an `rpmdb.sqlite-wal` file next to the database are not read.
  */
 function withoutWal(content: Buffer): Buffer {
@@ -103,7 +103,7 @@ function packageFromBlob(blob: Buffer, hnum: number, path: string): ParsedPackag
     const version = header.string(RpmTag.VERSION);
     const release = header.string(RpmTag.RELEASE);
     if (!name || !version || !release) throw new Error(`rpm header ${hnum} in ${path} has no name, version or release`);
-    // Imported signing keys are stored as packages named gpg-pubkey; they are not software.
+    // rpm stores imported signing keys as packages named gpg-pubkey, which are not software.
     if (name === 'gpg-pubkey') return undefined;
 
     return buildPackage(header, { name, version, release }, path);
@@ -139,7 +139,7 @@ function buildPackage(
     foundIn: path,
   };
   if (arch) pkg.arch = arch;
-  // LICENSE holds one expression (`MIT AND Apache-2.0`, or Fedora's older `GPLv2+`): keep it whole.
+  // LICENSE contains one expression (`MIT AND Apache-2.0`, or Fedora's older `GPLv2+`), so it stays whole.
   if (license) pkg.licenses = [license];
   return pkg;
 }

@@ -44,7 +44,7 @@ function image(layers: LayerRef[]): OpenedImage {
   };
 }
 
-/** A walker that counts the layers it reads, by diffID. */
+/** Wraps walkLayer to record the diffID of every layer it reads. */
 function countingWalker(): { walk: LayerWalker; walked: DiffId[] } {
   const walked: DiffId[] = [];
   const walk: LayerWalker = (layer, visitor, options) => {
