@@ -16,7 +16,13 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: async (ms, signal) => {
-    await sleep(ms, undefined, { signal });
+    try {
+      await sleep(ms, undefined, { signal });
+    } catch (error) {
+      // timers/promises rejects with its own AbortError; callers expect the signal's reason.
+      if (signal.aborted) throw signal.reason;
+      throw error;
+    }
   },
   random: () => Math.random(),
 };

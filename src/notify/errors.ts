@@ -87,7 +87,12 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
 
-  const date = Date.parse(trimmed);
+  // Date.parse also takes "-3" or "1.5" as years, so require the shape of one of the three
+  // HTTP-date forms: "Sun, 06 Nov 1994 …", "Sunday, 06-Nov-94 …" or "Sun Nov  6 …".
+  const asctime = /^[A-Za-z]{3} [A-Za-z]{3} /.test(trimmed);
+  if (!asctime && !/^[A-Za-z]{3,9}, \d/.test(trimmed)) return undefined;
+  // asctime carries no zone but means GMT; V8 would read it as local time.
+  const date = Date.parse(asctime ? `${trimmed} GMT` : trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
 }

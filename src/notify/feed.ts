@@ -141,7 +141,10 @@ function escapeAttribute(text: string): string {
   return escapeText(text).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/[\t\n\r]/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
-/** Collapses whitespace runs (newlines included) to one space, for titles and summaries. */
+/**
+ * Removes characters XML does not allow, then collapses whitespace runs (newlines included) to
+ * one space, for titles and summaries.
+ */
 function flatten(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return xmlSafe(text).replace(/\s+/g, ' ').trim();
 }
