@@ -27,7 +27,7 @@ interface AtomEntry {
   summary?: { '#text': string };
   content: { '#text': string; '@_type': string };
   category: Array<{ '@_term': string; '@_scheme': string }>;
-  link?: Array<{ '@_rel': string; '@_href': string }>;
+  link?: Array<{ '@_rel': string; '@_href': string; '@_title'?: string }>;
 }
 
 function parseFeed(xml: string) {
