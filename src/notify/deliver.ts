@@ -52,7 +52,7 @@ const log = logger('notify');
 
 /**
  * Sends `message` through `channel`, retrying retryable failures with exponential backoff and
- * jitter, and waiting at least as long as a receiver's `Retry-After` asks. Permanent failures
+ * jitter, and waiting at least as long as a receiver's `Retry-After` requests. Permanent failures
  * (a rejected token, a bad URL) end at once.
  *
  * Resolves with the outcome and never rejects for a delivery failure. Rejects with

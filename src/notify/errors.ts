@@ -2,13 +2,13 @@ import { BosunError } from '../common/errors.js';
 
 /**
  * A channel failed to deliver a message. `retryable` is decided from the status code or the
- * network error code, never from message text: 408, 425, 429 and 5xx statuses, SMTP 4xx replies,
- * connection failures and timeouts are retryable; other statuses mean the channel config is
- * wrong and retrying cannot help.
+ * network error code, never from message text. HTTP 408, 425, 429 and 5xx, SMTP 4xx replies,
+ * connection failures and timeouts are retryable. Other statuses mean that the channel config
+ * is wrong, so retrying cannot help.
  */
 export class NotifyError extends BosunError {
   readonly channel: string;
-  /** HTTP status or SMTP reply code, when the receiver answered. */
+  /** HTTP status or SMTP reply code, when the receiver responded. */
   readonly status: number | undefined;
   readonly retryable: boolean;
   /** The receiver's `Retry-After` header, unparsed: seconds or an HTTP date. */

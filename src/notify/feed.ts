@@ -3,9 +3,10 @@ import { messageSeverity, renderText } from './render.js';
 import type { Notice } from './types.js';
 
 /*
- * The Atom XML is written here rather than with the `feed` package: feed 5.2.1 leaves `<` and
- * `&` unescaped in category attributes, keeps control characters that XML 1.0 forbids, and marks
- * entry titles as HTML, so a hostile advisory title would become markup in feed readers.
+ * The Atom XML is written here rather than with the `feed` package, because feed 5.2.1 leaves
+ * `<` and `&` unescaped in category attributes and keeps control characters that XML 1.0
+ * forbids. It also marks entry titles as HTML, so a hostile advisory title would become markup
+ * in feed readers.
  */
 
 export interface AtomFeedOptions {
@@ -30,8 +31,8 @@ const ATOM_NS = 'http://www.w3.org/2005/Atom';
 
 /**
  * Writes an Atom 1.0 feed (RFC 4287) of `notices`, newest first. Entry ids are
- * `urn:bosun:notice:<id>`, so a reader shows a notice once however often the feed is fetched;
- * for repeated ids only the newest notice is kept. All text is escaped and stripped of
+ * `urn:bosun:notice:<id>`, so a reader shows a notice once however often it fetches the feed.
+ * For repeated ids only the newest notice is kept. All text is escaped and stripped of
  * characters XML 1.0 does not allow.
  */
 export function atomFeed(options: AtomFeedOptions): string {

@@ -45,7 +45,7 @@ export async function postHttp(post: HttpPost): Promise<void> {
   } catch (error) {
     if (post.signal.aborted) throw post.signal.reason;
     if (timeout.aborted) {
-      throw new NotifyError('notify.timeout', `${where} did not answer within ${post.timeoutMs} ms`, {
+      throw new NotifyError('notify.timeout', `${where} did not respond within ${post.timeoutMs} ms`, {
         channel: post.channel,
         retryable: true,
         hint: 'Check that the receiver is running and reachable; Bosun retries timeouts.',
@@ -93,7 +93,7 @@ function statusError(
 ): NotifyError {
   const retryable = isRetryableHttpStatus(status);
   const reply = excerpt.length > 0 ? `: ${singleLine(redactSecrets(excerpt, post.secrets), 200)}` : '';
-  return new NotifyError(retryable ? 'notify.unavailable' : 'notify.rejected', `${where} answered HTTP ${status}${reply}`, {
+  return new NotifyError(retryable ? 'notify.unavailable' : 'notify.rejected', `${where} responded with HTTP ${status}${reply}`, {
     channel: post.channel,
     status,
     retryable,

@@ -5,18 +5,18 @@ export function compareSeverity(a: Severity, b: Severity): number {
   return SEVERITIES.indexOf(a) - SEVERITIES.indexOf(b);
 }
 
-/** The severity a channel shows: the notice's own, else its advisory's, else `unknown`. */
+/** Returns the severity a channel shows: the notice's own, else its advisory's, else `unknown`. */
 export function messageSeverity(message: Message): Severity {
   if (message.kind === 'digest') return message.severity;
   return message.severity ?? message.advisory?.severity ?? 'unknown';
 }
 
-/** The event name sent to receivers: the notice kind, or `digest`. */
+/** Returns the event name sent to receivers: the notice kind, or `digest`. */
 export function messageEvent(message: Message): string {
   return message.kind;
 }
 
-/** The advisory page to open from a notification, when the notice has an http(s) one. */
+/** Returns the advisory page to open from a notification, when the notice has an http(s) one. */
 export function messageLink(message: Message): string | undefined {
   if (message.kind === 'digest') return undefined;
   return message.advisory?.url;

@@ -59,7 +59,7 @@ export interface NoticeDigest {
   createdAt: Date;
 }
 
-/** What a channel sends: a single notice or a digest of several. */
+/** A message for a channel: a single notice or a digest of several. */
 export type Message = Notice | NoticeDigest;
 
 /**

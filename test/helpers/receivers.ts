@@ -127,8 +127,8 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 }
 
 /**
- * ntfy: 403 without credentials on a protected topic, 401 with wrong ones (error codes 40301
- * and 40101 as ntfy sends them); otherwise stores the message and returns it as JSON.
+ * Handles an ntfy publish. A protected topic gets 403 without credentials and 401 with wrong
+ * ones, with ntfy's error codes 40301 and 40101. Otherwise the message is recorded and returned.
  */
 function handleNtfy(record: RecordedRequest, options: HttpReceiverOptions, response: ServerResponse): void {
   const expected = ntfyAuthorization(options);
@@ -159,8 +159,9 @@ function ntfyAuthorization(options: HttpReceiverOptions): string | undefined {
 }
 
 /**
- * Gotify: the application token may come as X-Gotify-Key, `?token=` or a Bearer header; a
- * missing or wrong one gets 401, an empty message 400, as the Gotify server answers.
+ * Handles a Gotify message. The application token may come as X-Gotify-Key, `?token=` or a
+ * Bearer header. Like the Gotify server, it returns 401 for a missing or wrong token and 400 for
+ * an empty message.
  */
 function handleGotify(record: RecordedRequest, options: HttpReceiverOptions, response: ServerResponse): void {
   const bearer = record.headers.authorization?.replace(/^Bearer /, '');
@@ -182,7 +183,7 @@ function handleGotify(record: RecordedRequest, options: HttpReceiverOptions, res
   sendJson(response, 200, { id: 1, appid: 1, date: new Date().toISOString(), ...body });
 }
 
-/** Webhook: checks `X-Bosun-Signature` against an HMAC it computes itself; 401 when it differs. */
+/** Handles a webhook: checks `X-Bosun-Signature` against an HMAC computed here, and returns 401 when it differs. */
 function handleWebhook(record: RecordedRequest, options: HttpReceiverOptions, response: ServerResponse): void {
   const expected = `sha256=${createHmac('sha256', options.webhookSecret).update(record.body, 'utf8').digest('hex')}`;
   const given = String(record.headers['x-bosun-signature'] ?? '');

@@ -132,7 +132,8 @@ describe('email channel without STARTTLS', () => {
     const channel = emailChannel({ host: plain.host, port: plain.port });
     const error = await sendError(channel);
     assert.equal(error.retryable, false);
-    assert.ok(error.status !== undefined && error.status >= 500, `status ${error.status}`);
+    assert.notEqual(error.status, undefined);
+    assert.ok((error.status ?? 0) >= 500, `status ${error.status}`);
     assert.equal(plain.messages.length, 0);
     assert.ok(!inspect(error, { depth: 10 }).includes(PASS));
   });

@@ -49,7 +49,7 @@ describe('webhook channel', () => {
       type: 'webhook',
       url: `${receiver.url}/hooks/bosun`,
       secret: WEBHOOK_SECRET,
-      headers: { 'X-Api-Key': 'receiver-key' },
+      headers: { 'X-Api-Key': 'receiver-key', 'User-Agent': 'custom-agent' },
     });
     await channel.send(vulnerabilityNotice(), AbortSignal.timeout(10_000));
 
@@ -58,6 +58,7 @@ describe('webhook channel', () => {
     assert.equal(request.fields['signatureValid'], true);
     assert.equal(request.headers['x-bosun-event'], 'vulnerability.new');
     assert.equal(request.headers['x-api-key'], 'receiver-key');
+    assert.equal(request.headers['user-agent'], 'custom-agent');
     assert.match(String(request.headers['content-type']), /^application\/json/);
 
     const payload = request.fields['payload'] as Record<string, unknown>;
@@ -371,7 +372,7 @@ async function unusedPort(): Promise<number> {
   return port;
 }
 
-/** A TCP server that accepts connections and never answers. */
+/** Starts a TCP server that accepts connections and never responds. */
 async function startSilentServer(): Promise<{ url: string; close(): Promise<void> }> {
   const sockets = new Set<import('node:net').Socket>();
   const server: Server = createServer((socket) => {

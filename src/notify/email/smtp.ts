@@ -137,7 +137,7 @@ function hintForCode(code: string): string {
     return 'Check that the server offers STARTTLS and that its certificate is trusted (tls.ca), or set requireTLS: false.';
   }
   if (code === 'EAUTH') return 'Set auth.user and auth.pass, or check that the server supports AUTH PLAIN or LOGIN.';
-  if (code === 'EPROTOCOL') return 'Check the host and port: the server did not answer as an SMTP server.';
+  if (code === 'EPROTOCOL') return 'Check the host and port, because the server did not respond as an SMTP server.';
   return 'Check the host and port and that the server is running; Bosun retries network errors.';
 }
 

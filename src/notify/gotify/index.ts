@@ -11,8 +11,8 @@ export const gotifyConfigSchema = z
     /** Application token (not a client token): Gotify only lets applications create messages. */
     token: z.string().min(1),
     /**
-     * Where the token goes. `header` (X-Gotify-Key) keeps it out of proxy access logs; `query`
-     * (`?token=`) is for proxies that strip unknown headers.
+     * Placement of the token. `header` (X-Gotify-Key) keeps it out of proxy access logs, and
+     * `query` (`?token=`) is for proxies that strip unknown headers.
      */
     tokenIn: z.enum(['header', 'query']).default('header'),
     timeoutMs: timeoutSchema.default(10_000),
@@ -23,7 +23,7 @@ export type GotifyConfig = z.infer<typeof gotifyConfigSchema>;
 
 /**
  * Gotify priorities run 0 to 10. Its clients treat 0 as silent, 1-3 as low, 4-7 as normal and
- * 8 and above as high; the exact effect depends on the client's settings.
+ * 8 and above as high. The exact effect depends on the client's settings.
  */
 const PRIORITY: Record<Severity, number> = { critical: 10, high: 8, medium: 5, low: 3, none: 1, unknown: 5 };
 

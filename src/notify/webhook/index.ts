@@ -81,6 +81,8 @@ function digestJson(digest: NoticeDigest): Record<string, unknown> {
 function createWebhookChannel(name: string, config: WebhookConfig): Channel {
   const url = new URL(config.url);
   const secrets = [config.secret, ...Object.values(config.headers)];
+  // Lower-case names, so that a custom User-Agent replaces the default instead of adding a second one.
+  const customHeaders = Object.fromEntries(Object.entries(config.headers).map(([header, value]) => [header.toLowerCase(), value]));
 
   return {
     name,
@@ -89,9 +91,9 @@ function createWebhookChannel(name: string, config: WebhookConfig): Channel {
       const sentAt = new Date();
       const body = JSON.stringify(webhookPayload(message, sentAt));
       const headers = {
-        ...config.headers,
-        'content-type': 'application/json; charset=utf-8',
         'user-agent': 'bosun-notify',
+        ...customHeaders,
+        'content-type': 'application/json; charset=utf-8',
         'x-bosun-event': messageEvent(message),
         'x-bosun-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
         'x-bosun-signature': signWebhookBody(body, config.secret),

@@ -54,7 +54,8 @@ describe('createChannel', () => {
           assert.ok(error instanceof InputError, `expected an InputError, got ${String(error)}`);
           assert.match(error.message, field);
           assert.ok(!error.message.includes(SECRET), `message repeats the secret: ${error.message}`);
-          assert.ok(error.hint !== undefined && error.hint.length > 0, 'hint is set');
+          assert.notEqual(error.hint, undefined);
+          assert.notEqual(error.hint, '');
           return true;
         },
       );

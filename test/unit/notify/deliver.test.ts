@@ -5,7 +5,7 @@ import { NotifyError, deliver, retryDelay, type Channel, type Message } from '..
 import { isRetryableHttpStatus, parseRetryAfter, redactSecrets } from '../../../src/notify/errors.js';
 import { fakeClock, vulnerabilityNotice } from './support.js';
 
-/** A channel that fails with the queued errors, then succeeds, counting the sends. */
+/** Creates a channel that throws the queued errors, then succeeds, and counts the sends. */
 function scriptedChannel(...failures: unknown[]): Channel & { sends: number } {
   const queue = [...failures];
   const channel = {
@@ -22,7 +22,7 @@ function scriptedChannel(...failures: unknown[]): Channel & { sends: number } {
 }
 
 function httpError(status: number, retryAfter?: string): NotifyError {
-  return new NotifyError('notify.test', `answered HTTP ${status}`, {
+  return new NotifyError('notify.test', `responded with HTTP ${status}`, {
     channel: 'scripted',
     status,
     retryable: isRetryableHttpStatus(status),
@@ -50,7 +50,7 @@ describe('deliver', () => {
     const { clock, sleeps } = fakeClock();
     const channel = scriptedChannel(httpError(401));
     const result = await deliver(channel, vulnerabilityNotice(), { attempts: 5, baseDelayMs: 10, signal: new AbortController().signal, clock });
-    assert.deepEqual(result, { ok: false, attempts: 1, error: 'answered HTTP 401', permanent: true, status: 401 });
+    assert.deepEqual(result, { ok: false, attempts: 1, error: 'responded with HTTP 401', permanent: true, status: 401 });
     assert.equal(channel.sends, 1);
     assert.deepEqual(sleeps, []);
   });
@@ -66,7 +66,7 @@ describe('deliver', () => {
     const { clock, sleeps } = fakeClock();
     const channel = scriptedChannel(httpError(500), httpError(500), httpError(500));
     const result = await deliver(channel, vulnerabilityNotice(), { attempts: 2, baseDelayMs: 10, signal: new AbortController().signal, clock });
-    assert.deepEqual(result, { ok: false, attempts: 2, error: 'answered HTTP 500', permanent: false, status: 500 });
+    assert.deepEqual(result, { ok: false, attempts: 2, error: 'responded with HTTP 500', permanent: false, status: 500 });
     assert.equal(channel.sends, 2);
     assert.equal(sleeps.length, 1);
   });
