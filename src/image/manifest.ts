@@ -14,7 +14,7 @@ export const MEDIA_TYPE_DOCKER_MANIFEST = 'application/vnd.docker.distribution.m
 export const MEDIA_TYPE_DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
 export const MEDIA_TYPE_OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const MEDIA_TYPE_OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-/** Docker schema 1, signed. Registries stopped serving it; Bosun reads none of it. */
+/** Docker schema 1, signed. Bosun does not read it and rejects it with a hint to push again. */
 export const MEDIA_TYPE_DOCKER_MANIFEST_V1_SIGNED = 'application/vnd.docker.distribution.manifest.v1+prettyjws';
 
 export const MEDIA_TYPE_DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
@@ -34,7 +34,7 @@ export const MANIFEST_MEDIA_TYPES = [
   MEDIA_TYPE_DOCKER_MANIFEST,
 ] as const;
 
-/** Max size of a manifest or index. The distribution spec asks registries to accept at least 4 MiB. */
+/** Max size of a manifest or index: the OCI distribution spec says clients and registries should support at least 4 MiB. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 /** Max size of an image config. Real configs are a few KiB; long histories reach a few hundred. */
@@ -91,7 +91,7 @@ export const ociIndexSchema = z.object({
   subject: descriptorSchema.optional(),
 });
 
-/** Any manifest document Bosun reads, told apart by `mediaType`. */
+/** Any manifest document Bosun reads, discriminated by `mediaType`. */
 export const manifestSchema = z.discriminatedUnion('mediaType', [
   dockerManifestSchema,
   dockerManifestListSchema,
@@ -113,31 +113,30 @@ export function isIndexMediaType(mediaType: string): boolean {
 }
 
 /**
- * Parses a manifest or index. The OCI spec makes `mediaType` optional in the body (it became
- * recommended in image-spec 1.0.2), so when it is missing the type comes from the
- * `Content-Type` header, and failing that from the shape: `manifests` means an index, `config`
- * with `layers` an image manifest.
+ * Parses a manifest or index. The OCI image spec only recommends `mediaType` in the body, so
+ * when it is missing the type comes from the `Content-Type` header. Failing that, the shape
+ * decides: `manifests` means an index, and `config` with `layers` means an image manifest.
  *
- * @param what names the document in error messages, for example `manifest of lab/app:1`.
+ * @param subject names the document in error messages, for example `manifest of lab/app:1`.
  * @throws ImageFormatError when the body is not JSON, too large, or not a known manifest type.
  */
-export function parseManifest(body: Buffer | string, contentType: string | undefined, what: string): Manifest {
-  const json = parseJson(body, MAX_MANIFEST_BYTES, what);
+export function parseManifest(body: Buffer | string, contentType: string | undefined, subject: string): Manifest {
+  const json = parseJson(body, MAX_MANIFEST_BYTES, subject);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ImageFormatError(`${what} is not a JSON object`);
+    throw new ImageFormatError(`${subject} is not a JSON object`);
   }
 
   const document = json as Record<string, unknown>;
   const mediaType = typeof document['mediaType'] === 'string' ? document['mediaType'] : inferMediaType(document, contentType);
   if (mediaType === MEDIA_TYPE_DOCKER_MANIFEST_V1_SIGNED || document['schemaVersion'] === 1) {
-    throw new ImageFormatError(`${what} uses Docker schema 1, which Bosun does not read`, {
+    throw new ImageFormatError(`${subject} uses Docker schema 1, which Bosun does not read`, {
       hint: 'Push the image again with a current Docker, Buildah or skopeo to convert it to schema 2 or OCI.',
     });
   }
 
   const result = manifestSchema.safeParse({ ...document, mediaType });
   if (!result.success) {
-    throw new ImageFormatError(`${what} is not a valid image manifest or index (media type "${truncate(String(mediaType))}"): ${describeIssues(result.error)}`);
+    throw new ImageFormatError(`${subject} is not a valid image manifest or index (media type "${truncate(String(mediaType))}"): ${describeIssues(result.error)}`);
   }
   return result.data;
 }
@@ -201,29 +200,29 @@ export const imageConfigSchema = z.looseObject({
  *
  * @throws ImageFormatError when the body is not JSON, too large, or lacks `rootfs.diff_ids`.
  */
-export function parseImageConfig(body: Buffer | string, what: string): ImageConfig {
-  const json = parseJson(body, MAX_CONFIG_BYTES, what);
+export function parseImageConfig(body: Buffer | string, subject: string): ImageConfig {
+  const json = parseJson(body, MAX_CONFIG_BYTES, subject);
   const result = imageConfigSchema.safeParse(json);
-  if (!result.success) throw new ImageFormatError(`${what} is not a valid image config: ${describeIssues(result.error)}`);
+  if (!result.success) throw new ImageFormatError(`${subject} is not a valid image config: ${describeIssues(result.error)}`);
   if (result.data.rootfs.type !== 'layers') {
-    throw new ImageFormatError(`${what} has rootfs type "${truncate(result.data.rootfs.type)}"; only "layers" is defined`);
+    throw new ImageFormatError(`${subject} has rootfs type "${truncate(result.data.rootfs.type)}"; only "layers" is defined`);
   }
   return result.data;
 }
 
-function parseJson(body: Buffer | string, maxBytes: number, what: string): unknown {
+function parseJson(body: Buffer | string, maxBytes: number, subject: string): unknown {
   const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  if (size > maxBytes) throw new ImageFormatError(`${what} is ${size} bytes, more than the limit of ${maxBytes}`);
+  if (size > maxBytes) throw new ImageFormatError(`${subject} is ${size} bytes, more than the limit of ${maxBytes}`);
   try {
     return JSON.parse(body.toString());
   } catch (error) {
-    throw new ImageFormatError(`${what} is not valid JSON: ${describeError(error)}`, { cause: error });
+    throw new ImageFormatError(`${subject} is not valid JSON: ${describeError(error)}`, { cause: error });
   }
 }
 
 /** Formats the first few zod issues as `path: message` for an error message. */
 function describeIssues(error: z.ZodError): string {
-  const shown = error.issues.slice(0, 3).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  const firstIssues = error.issues.slice(0, 3).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
   const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : '';
-  return truncate(shown.join('; '), 400) + more;
+  return truncate(firstIssues.join('; '), 400) + more;
 }

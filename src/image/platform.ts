@@ -69,10 +69,7 @@ function normalizeArchitecture(architecture: string): string {
   return architecture;
 }
 
-/**
- * The variant an architecture means when none is written: `arm64` is `v8`, and `arm` images
- * without a variant are taken as `v7`, the one Docker Hub official images publish.
- */
+/** Returns the variant an architecture means when none is written: `v8` for `arm64`, `v7` for `arm`, `v1` for `amd64`. */
 function defaultVariant(architecture: string): string | undefined {
   if (architecture === 'arm64') return 'v8';
   if (architecture === 'arm') return 'v7';
@@ -80,32 +77,32 @@ function defaultVariant(architecture: string): string | undefined {
   return undefined;
 }
 
-/** Reports whether an index entry's platform runs on `wanted`, treating a missing variant as the default. */
-export function platformMatches(candidate: Platform, wanted: Platform): boolean {
-  if (candidate.os !== wanted.os || candidate.architecture !== wanted.architecture) return false;
+/** Reports whether an index entry's platform runs on `requested`, treating a missing variant as the default. */
+export function platformMatches(candidate: Platform, requested: Platform): boolean {
+  if (candidate.os !== requested.os || candidate.architecture !== requested.architecture) return false;
   const candidateVariant = candidate.variant || defaultVariant(candidate.architecture);
-  const wantedVariant = wanted.variant || defaultVariant(wanted.architecture);
-  return candidateVariant === wantedVariant;
+  const requestedVariant = requested.variant || defaultVariant(requested.architecture);
+  return candidateVariant === requestedVariant;
 }
 
 /**
- * Picks the manifest for `wanted` from an index's entries. Entries for `unknown/unknown` are
+ * Picks the manifest for `requested` from an index's entries. Entries for `unknown/unknown` are
  * BuildKit attestation manifests (SBOM, provenance), never images, and are skipped. When several
  * entries match, the first wins, as in Docker and containerd.
  *
- * @param what names the index in the error message, for example `nginx:1.27`.
+ * @param subject names the index in the error message, for example `nginx:1.27`.
  * @throws BosunError `image.platform_not_found` listing the platforms the index has.
  */
-export function selectPlatformManifest(manifests: readonly Descriptor[], wanted: Platform, what: string): Descriptor {
+export function selectPlatformManifest(manifests: readonly Descriptor[], requested: Platform, subject: string): Descriptor {
   const images = manifests.filter((entry) => entry.platform !== undefined && !isAttestation(entry.platform));
-  const exact = images.find((entry) => platformMatches(entry.platform!, wanted) && entry.platform!.variant === wanted.variant);
-  const match = exact ?? images.find((entry) => platformMatches(entry.platform!, wanted));
+  const exact = images.find((entry) => platformMatches(entry.platform!, requested) && entry.platform!.variant === requested.variant);
+  const match = exact ?? images.find((entry) => platformMatches(entry.platform!, requested));
   if (match !== undefined) return match;
 
   const available = [...new Set(images.map((entry) => formatPlatform(entry.platform!)))];
   throw new BosunError(
     'image.platform_not_found',
-    `${what} has no image for platform ${formatPlatform(wanted)}; it has ${available.length === 0 ? 'no platform entries' : available.join(', ')}`,
+    `${subject} has no image for platform ${formatPlatform(requested)}; it has ${available.length === 0 ? 'no platform entries' : available.join(', ')}`,
     { hint: 'Pick one of the listed platforms with the platform option, for example "linux/amd64".' },
   );
 }

@@ -80,7 +80,7 @@ class Scanner {
   }
 }
 
-/** Seconds a token lives when the token endpoint does not say; the value the distribution token spec gives. */
+/** Token lifetime in seconds when the token endpoint sends no `expires_in`, as the distribution token spec defines it. */
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 60;
 
 /** Seconds before expiry at which a cached token is no longer handed out, so it cannot expire in flight. */
@@ -132,7 +132,7 @@ const tokenResponseSchema = z.looseObject({
   issued_at: z.string().optional(),
 });
 
-/** A token endpoint's answer: the token and its lifetime in seconds. */
+/** A token endpoint's response: the token and its lifetime in seconds. */
 export interface TokenGrant {
   token: string;
   expiresIn: number;
@@ -142,7 +142,7 @@ export interface TokenGrant {
  * Validates a token endpoint's JSON response. Docker's token spec names the field `token`;
  * OAuth2-style endpoints send `access_token`, and some send both with the same value.
  *
- * @throws RegistryError `registry.auth_failed` when neither field holds a token.
+ * @throws RegistryError `registry.auth_failed` when neither field contains a token.
  */
 export function parseTokenResponse(json: unknown, registry: string, realm: URL): TokenGrant {
   const result = tokenResponseSchema.safeParse(json);

@@ -15,7 +15,7 @@ import { statusError } from './status.js';
 
 const log = logger('registry');
 
-/** Options for registry access. Only the first group is for users; the rest serve tests and embedding. */
+/** Options for registry access. Only the first group is for users, and the rest serve tests and embedding. */
 export interface RegistryOptions extends CredentialOptions {
   /** Platform to pick from a multi-platform index. Default: the host's platform. */
   platform?: Platform;
@@ -44,7 +44,7 @@ export interface FetchedManifest {
   body: Buffer;
 }
 
-/** What a HEAD request for a manifest tells: its digest, media type and size. */
+/** Digest, media type and size of a manifest, from a HEAD request. */
 export interface ManifestHead {
   digest: Digest;
   mediaType: string | undefined;
@@ -74,8 +74,8 @@ interface AuthorizedRequest {
 
 /**
  * A client for one registry's OCI distribution API (pull side only). It pings `/v2/` once,
- * answers the `Basic` or `Bearer` challenge it gets, and retries 429, 5xx and broken
- * connections. Every method throws RegistryError for registry failures and ImageFormatError for
+ * authenticates with the `Basic` or `Bearer` challenge it receives, and retries 429, 5xx and
+ * broken connections. Every method throws RegistryError for registry failures and ImageFormatError for
  * content that fails verification.
  */
 export class RegistryClient {
@@ -111,7 +111,7 @@ export class RegistryClient {
    */
   async getManifest(repository: string, tagOrDigest: string, signal?: AbortSignal): Promise<FetchedManifest> {
     const reference = this.reference(repository, tagOrDigest);
-    const what = `manifest of ${reference.toString()}`;
+    const subject = `manifest of ${reference.toString()}`;
     const response = await this.send({
       method: 'GET',
       path: `/v2/${repository}/manifests/${tagOrDigest}`,
@@ -121,9 +121,9 @@ export class RegistryClient {
     });
     await this.checkStatus(response, reference);
 
-    const body = await this.readBody(response, MAX_MANIFEST_BYTES, what, repository);
-    const digest = verifyManifestDigest(body, reference.digest, headerValue(response.headers, 'docker-content-digest'), what);
-    const manifest = parseManifest(body, headerValue(response.headers, 'content-type'), what);
+    const body = await this.readBody(response, MAX_MANIFEST_BYTES, subject, repository);
+    const digest = verifyManifestDigest(body, reference.digest, headerValue(response.headers, 'docker-content-digest'), subject);
+    const manifest = parseManifest(body, headerValue(response.headers, 'content-type'), subject);
     log.debug({ registry: this.registry, repository, digest, mediaType: manifest.mediaType }, 'fetched manifest');
     return { digest, mediaType: manifest.mediaType, manifest, body };
   }
@@ -163,17 +163,17 @@ export class RegistryClient {
    */
   async getBlob(repository: string, descriptor: Descriptor, signal?: AbortSignal): Promise<Readable> {
     const reference = this.reference(repository, descriptor.digest);
-    const what = `blob ${descriptor.digest} of ${reference.name}`;
+    const subject = `blob ${descriptor.digest} of ${reference.name}`;
     const response = await this.send({ method: 'GET', path: `/v2/${repository}/blobs/${descriptor.digest}`, repository, signal, stream: true });
     await this.checkStatus(response, reference);
 
     const declared = Number(headerValue(response.headers, 'content-length'));
     if (Number.isSafeInteger(declared) && declared > descriptor.size) {
       discardBody(response.body);
-      throw new ImageFormatError(`${what} is ${declared} bytes, more than the ${descriptor.size} its descriptor gives`);
+      throw new ImageFormatError(`${subject} is ${declared} bytes, more than the ${descriptor.size} its descriptor gives`);
     }
 
-    const verifier = new BlobVerifier(descriptor, what);
+    const verifier = new BlobVerifier(descriptor, subject);
     return pipeline(response.body, verifier, () => undefined);
   }
 
@@ -183,9 +183,9 @@ export class RegistryClient {
    * @throws ImageFormatError when the descriptor's size is above `maxBytes` or the bytes do not verify.
    */
   async readBlob(repository: string, descriptor: Descriptor, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
-    const what = `blob ${descriptor.digest} of ${this.registry}/${repository}`;
+    const subject = `blob ${descriptor.digest} of ${this.registry}/${repository}`;
     if (descriptor.size > maxBytes) {
-      throw new ImageFormatError(`${what} is ${descriptor.size} bytes, more than the limit of ${maxBytes}`);
+      throw new ImageFormatError(`${subject} is ${descriptor.size} bytes, more than the limit of ${maxBytes}`);
     }
 
     const stream = await this.getBlob(repository, descriptor, signal);
@@ -193,7 +193,7 @@ export class RegistryClient {
     try {
       for await (const chunk of stream) chunks.push(chunk as Buffer);
     } catch (error) {
-      throw this.transport.transportError(error, this.sendOptions('GET', descriptor.digest, repository, signal));
+      throw this.transport.transportError(error, this.sendOptions('GET', `/v2/${repository}/blobs/${descriptor.digest}`, repository, signal));
     }
     return Buffer.concat(chunks);
   }
@@ -251,9 +251,9 @@ export class RegistryClient {
   }
 
   /**
-   * Sends a request with the registry's authorization. A 401 despite it means the token expired
-   * or needs another scope, so the client takes a fresh token from the new challenge and retries
-   * once; the status check reports a second 401.
+   * Sends a request with the registry's authorization. A 401 despite it means that the token
+   * expired or needs another scope, so the client takes a fresh token from the new challenge and
+   * retries once. The status check reports a second 401.
    */
   private async send(request: AuthorizedRequest): Promise<HttpResponse> {
     const authorization = await this.authorization(request.repository, request.signal, false);
@@ -279,7 +279,7 @@ export class RegistryClient {
   }
 
   private sendOptions(method: 'GET' | 'HEAD', path: string, repository: string | undefined, signal: AbortSignal | undefined): SendOptions {
-    const signals = [this.options.signal, signal].filter((s): s is AbortSignal => s !== undefined);
+    const signals = [this.options.signal, signal].filter((candidate): candidate is AbortSignal => candidate !== undefined);
     return {
       method,
       url: new URL(path, this.baseUrl),
@@ -334,7 +334,7 @@ export class RegistryClient {
         hint: 'Bosun supports the Basic and Bearer (token) schemes of the distribution spec.',
       });
     }
-    throw statusError(response.status, { registry: this.registry, what: `API version check (GET /v2/)`, hasCredentials: false });
+    throw statusError(response.status, { registry: this.registry, subject: `API version check (GET /v2/)`, hasCredentials: false });
   }
 
   private async fetchToken(challenge: Challenge, scope: string, repository: string | undefined, signal: AbortSignal | undefined) {
@@ -352,7 +352,7 @@ export class RegistryClient {
       throw statusError(response.status, {
         registry: this.registry,
         repository,
-        what: `token request for ${scope || 'registry access'}`,
+        subject: `token request for ${scope || 'registry access'}`,
         hasCredentials: credentials !== undefined,
       });
     }
@@ -397,17 +397,17 @@ export class RegistryClient {
     throw statusError(response.status, {
       registry: this.registry,
       repository: reference.repository,
-      what: reference.toString(),
+      subject: reference.toString(),
       detail,
       hasCredentials: credentials !== undefined,
     });
   }
 
-  private async readBody(response: HttpResponse, maxBytes: number, what: string, repository: string | undefined): Promise<Buffer> {
+  private async readBody(response: HttpResponse, maxBytes: number, subject: string, repository: string | undefined): Promise<Buffer> {
     const declared = Number(headerValue(response.headers, 'content-length'));
     if (Number.isSafeInteger(declared) && declared > maxBytes) {
       discardBody(response.body);
-      throw new ImageFormatError(`${what} is ${declared} bytes, more than the limit of ${maxBytes}`);
+      throw new ImageFormatError(`${subject} is ${declared} bytes, more than the limit of ${maxBytes}`);
     }
 
     const chunks: Buffer[] = [];
@@ -417,7 +417,7 @@ export class RegistryClient {
         total += (chunk as Buffer).length;
         if (total > maxBytes) {
           discardBody(response.body);
-          throw new ImageFormatError(`${what} is more than the limit of ${maxBytes} bytes`);
+          throw new ImageFormatError(`${subject} is more than the limit of ${maxBytes} bytes`);
         }
         chunks.push(chunk as Buffer);
       }
@@ -427,12 +427,12 @@ export class RegistryClient {
     return Buffer.concat(chunks);
   }
 
-  private async readJson(response: HttpResponse, what: string, repository: string | undefined): Promise<unknown> {
-    const body = await this.readBody(response, MAX_JSON_RESPONSE_BYTES, what, repository);
+  private async readJson(response: HttpResponse, subject: string, repository: string | undefined): Promise<unknown> {
+    const body = await this.readBody(response, MAX_JSON_RESPONSE_BYTES, subject, repository);
     try {
       return JSON.parse(body.toString('utf8'));
     } catch (error) {
-      throw new RegistryError('registry.bad_response', `${what} is not valid JSON`, {
+      throw new RegistryError('registry.bad_response', `${subject} is not valid JSON`, {
         registry: this.registry,
         repository,
         hint: 'The registry answered with something other than the distribution API; check the registry address.',
@@ -451,7 +451,7 @@ function pickChallenge(challenges: Challenge[]): Challenge | undefined {
  * Computes the digest of a manifest body and checks it against the digest it was pulled by and
  * the `Docker-Content-Digest` header. Each is checked with its own algorithm.
  */
-function verifyManifestDigest(body: Buffer, pulledBy: Digest | undefined, header: string | undefined, what: string): Digest {
+function verifyManifestDigest(body: Buffer, pulledBy: Digest | undefined, header: string | undefined, subject: string): Digest {
   const computed = digestOf(body, 'sha256');
   for (const [expected, source] of [
     [pulledBy, 'the digest it was pulled by'],
@@ -460,7 +460,7 @@ function verifyManifestDigest(body: Buffer, pulledBy: Digest | undefined, header
     if (expected === undefined || !isDigest(expected)) continue;
     const actual = digestOf(body, expected.slice(0, expected.indexOf(':')));
     if (actual !== expected) {
-      throw new ImageFormatError(`${what} does not match ${source}: expected ${expected}, got ${actual}`, {
+      throw new ImageFormatError(`${subject} does not match ${source}: expected ${expected}, got ${actual}`, {
         hint: 'The registry or a proxy altered the manifest; do not trust this image until the registry is fixed.',
       });
     }
@@ -479,7 +479,7 @@ class BlobVerifier extends Transform {
 
   constructor(
     private readonly descriptor: Descriptor,
-    private readonly what: string,
+    private readonly subject: string,
   ) {
     super();
     this.hash = createHash(descriptor.digest.slice(0, descriptor.digest.indexOf(':')));
@@ -488,7 +488,7 @@ class BlobVerifier extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.descriptor.size) {
-      callback(new ImageFormatError(`${this.what} is larger than the ${this.descriptor.size} bytes its descriptor gives`));
+      callback(new ImageFormatError(`${this.subject} is larger than the ${this.descriptor.size} bytes its descriptor gives`));
       return;
     }
     this.hash.update(chunk);
@@ -497,12 +497,12 @@ class BlobVerifier extends Transform {
 
   override _flush(callback: TransformCallback): void {
     if (this.bytes !== this.descriptor.size) {
-      callback(new ImageFormatError(`${this.what} ended after ${this.bytes} bytes; its descriptor gives ${this.descriptor.size}`));
+      callback(new ImageFormatError(`${this.subject} ended after ${this.bytes} bytes; its descriptor gives ${this.descriptor.size}`));
       return;
     }
     const actual = `${this.descriptor.digest.slice(0, this.descriptor.digest.indexOf(':'))}:${this.hash.digest('hex')}`;
     if (actual !== this.descriptor.digest) {
-      callback(new ImageFormatError(`${this.what} does not match its digest: got ${actual}`, {
+      callback(new ImageFormatError(`${this.subject} does not match its digest: got ${actual}`, {
         hint: 'The registry or its storage returned altered content; do not trust this image until the registry is fixed.',
       }));
       return;

@@ -25,7 +25,7 @@ export interface CredentialOptions {
 
 export interface CredentialLookup {
   credentials: Credentials | undefined;
-  /** Where the credentials came from, for debug logs: `options`, `environment` or a file path. */
+  /** Source of the credentials, for debug logs: `options`, `environment` or a file path. */
   source: string | undefined;
   warnings: Warning[];
 }
@@ -84,12 +84,12 @@ export function defaultDockerConfigPath(env: NodeJS.ProcessEnv = process.env): s
   return path.join(directory, 'config.json');
 }
 
-function pair(username: string | undefined, password: string | undefined, what: string): Credentials | undefined {
+function pair(username: string | undefined, password: string | undefined, subject: string): Credentials | undefined {
   const hasUser = username !== undefined && username !== '';
   const hasPassword = password !== undefined && password !== '';
   if (!hasUser && !hasPassword) return undefined;
   if (!hasUser || !hasPassword) {
-    throw new InputError(`${what}: ${hasUser ? 'a password' : 'a username'} is missing`, {
+    throw new InputError(`${subject}: ${hasUser ? 'a password' : 'a username'} is missing`, {
       hint: 'Set both the username and the password, or neither for anonymous access.',
     });
   }
@@ -148,9 +148,9 @@ function unreadable(file: string, error: unknown): InputError {
 }
 
 function findAuth(config: DockerConfig, registry: string, file: string): Credentials | undefined {
-  const wanted = normalizeRegistry(registry).toLowerCase();
+  const requested = normalizeRegistry(registry).toLowerCase();
   for (const [key, entry] of Object.entries(config.auths ?? {})) {
-    if (authKeyRegistry(key) !== wanted) continue;
+    if (authKeyRegistry(key) !== requested) continue;
     if (entry.auth) return decodeAuth(entry.auth, key, file);
     if (entry.username && entry.password) return { username: entry.username, password: entry.password };
     // TODO: entries with only an `identitytoken` (OAuth refresh token from `docker login`) are skipped.
@@ -181,8 +181,8 @@ function decodeAuth(auth: string, key: string, file: string): Credentials {
 }
 
 function helperWarnings(config: DockerConfig, registry: string, file: string): Warning[] {
-  const wanted = normalizeRegistry(registry).toLowerCase();
-  const perRegistry = Object.entries(config.credHelpers ?? {}).find(([key]) => authKeyRegistry(key) === wanted)?.[1];
+  const requested = normalizeRegistry(registry).toLowerCase();
+  const perRegistry = Object.entries(config.credHelpers ?? {}).find(([key]) => authKeyRegistry(key) === requested)?.[1];
   const helper = perRegistry ?? config.credsStore;
   if (helper === undefined || helper === '') return [];
 

@@ -34,12 +34,13 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 function isListedInsecure(registry: string, insecureRegistries: readonly string[]): boolean {
-  const wanted = normalizeRegistry(registry).toLowerCase();
-  return insecureRegistries.some((entry) => normalizeRegistry(entry.replace(/^https?:\/\//, '').replace(/\/+$/, '')).toLowerCase() === wanted);
+  const requested = normalizeRegistry(registry).toLowerCase();
+  return insecureRegistries.some((entry) => normalizeRegistry(entry.replace(/^https?:\/\//, '').replace(/\/+$/, '')).toLowerCase() === requested);
 }
 
 /** Removes the port from `host:port` or `[v6]:port`, and the brackets from an IPv6 literal. */
 function stripPort(host: string): string {
+  if (isIP(host) !== 0) return host;
   if (host.startsWith('[')) {
     const end = host.indexOf(']');
     return end === -1 ? host : host.slice(1, end);

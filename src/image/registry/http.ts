@@ -8,7 +8,7 @@ import { allowsPlainHttp } from './endpoint.js';
 
 const log = logger('registry');
 
-/** How failed requests are retried. Every field has a default; tests shorten the delays. */
+/** Retry settings for failed requests. Every field has a default, and tests shorten the delays. */
 export interface RetryOptions {
   /** Attempts in total, the first included. Default 4. */
   maxAttempts?: number;
@@ -173,10 +173,10 @@ export class HttpTransport {
     });
   }
 
-  private async wait(attempt: number, retryAfter: string | string[] | undefined, options: SendOptions, why: object): Promise<void> {
+  private async wait(attempt: number, retryAfter: string | string[] | undefined, options: SendOptions, details: object): Promise<void> {
     const delayMs = this.retryDelay(attempt, typeof retryAfter === 'string' ? retryAfter : undefined);
     log.warn(
-      { registry: this.registry, repository: options.repository, path: options.url.pathname, attempt, delayMs, ...why },
+      { registry: this.registry, repository: options.repository, path: options.url.pathname, attempt, delayMs, ...details },
       'registry request failed, retrying',
     );
     await this.retry.sleep(delayMs, options.signal);
@@ -211,7 +211,7 @@ function isRetryableError(error: unknown): boolean {
   return code !== undefined && RETRYABLE_ERROR_CODES.has(code);
 }
 
-/** An abort by `AbortSignal.timeout` rejects with a DOMException named `TimeoutError`. */
+/** Reports whether `error` comes from `AbortSignal.timeout`, which aborts with a DOMException named `TimeoutError`. */
 function isTimeout(error: unknown): boolean {
   return error instanceof Error && error.name === 'TimeoutError';
 }

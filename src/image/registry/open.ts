@@ -126,7 +126,7 @@ async function openWithClient(client: RegistryClient, target: string, reference:
 }
 
 async function resolveWithClient(client: RegistryClient, reference: ImageReference, options: RegistryOptions): Promise<ResolvedManifest> {
-  const wanted = options.platform ?? hostPlatform();
+  const requested = options.platform ?? hostPlatform();
   const top = await client.getManifest(reference.repository, manifestReference(reference), options.signal);
 
   if (!isIndex(top.manifest)) {
@@ -134,10 +134,10 @@ async function resolveWithClient(client: RegistryClient, reference: ImageReferen
     return { reference, indexDigest: undefined, manifestDigest: top.digest, manifest, platform: undefined };
   }
 
-  const entry = selectPlatformManifest(top.manifest.manifests, wanted, reference.toString());
+  const entry = selectPlatformManifest(top.manifest.manifests, requested, reference.toString());
   const child = await client.getManifest(reference.repository, entry.digest, options.signal);
   if (isIndex(child.manifest)) {
-    throw new ImageFormatError(`index ${top.digest} of ${reference.toString()} points to another index for ${formatPlatform(wanted)}`, {
+    throw new ImageFormatError(`index ${top.digest} of ${reference.toString()} points to another index for ${formatPlatform(requested)}`, {
       hint: 'Nested indexes are not images; pick a reference to a single image.',
     });
   }
@@ -180,13 +180,13 @@ function layerRefs(client: RegistryClient, reference: ImageReference, manifest: 
   }));
 }
 
-function configMatchesPlatform(config: ImageConfig, wanted: Platform): boolean {
-  return platformMatches({ os: config.os, architecture: config.architecture, variant: config.variant }, wanted);
+function configMatchesPlatform(config: ImageConfig, requested: Platform): boolean {
+  return platformMatches({ os: config.os, architecture: config.architecture, variant: config.variant }, requested);
 }
 
-function platformMismatchError(reference: ImageReference, config: ImageConfig, wanted: Platform): BosunError {
+function platformMismatchError(reference: ImageReference, config: ImageConfig, requested: Platform): BosunError {
   const actual = formatPlatform({ os: config.os, architecture: config.architecture, variant: config.variant });
-  return new BosunError('image.platform_not_found', `${reference.toString()} is built for ${actual}, not for ${formatPlatform(wanted)}`, {
+  return new BosunError('image.platform_not_found', `${reference.toString()} is built for ${actual}, not for ${formatPlatform(requested)}`, {
     hint: `Pass platform ${actual}, or leave the platform unset to take the image as it is.`,
   });
 }

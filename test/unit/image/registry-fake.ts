@@ -15,7 +15,7 @@ export interface RecordedRequest {
 
 export type AuthMode = { kind: 'none' } | { kind: 'basic'; username: string; password: string } | { kind: 'bearer'; username?: string; password?: string; tokenField?: 'token' | 'access_token'; expiresIn?: number };
 
-/** Returns true when it answered the request itself. */
+/** Returns true when it sent the response itself. */
 export type Interceptor = (request: IncomingMessage, response: ServerResponse) => boolean;
 
 export function sha256(data: Buffer | string): string {
@@ -28,7 +28,7 @@ export class FakeRegistry {
   readonly blobs = new Map<string, Buffer>();
   auth: AuthMode = { kind: 'none' };
   interceptor: Interceptor | undefined;
-  /** When set, blob GETs answer 307 to this base URL plus the blob path. */
+  /** When set, blob GETs respond with a 307 redirect to this base URL plus the blob path. */
   blobRedirect: string | undefined;
   /** Extra headers on tag-list pages: page index to Link header value. */
   tagPages: string[][] = [];

@@ -3,9 +3,8 @@ import { test } from 'node:test';
 import { BosunError, InputError } from '../../../src/common/errors.js';
 import type { Descriptor } from '../../../src/image/manifest.js';
 import { formatPlatform, hostPlatform, parsePlatform, platformMatches, selectPlatformManifest } from '../../../src/image/platform.js';
-import type { Platform } from '../../../src/image/types.js';
 
-function entry(n: number, platform: Platform | undefined): Descriptor {
+function entry(n: number, platform: Descriptor['platform']): Descriptor {
   const descriptor: Descriptor = {
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
     digest: `sha256:${n.toString(16).padStart(64, '0')}` as Descriptor['digest'],
@@ -15,7 +14,7 @@ function entry(n: number, platform: Platform | undefined): Descriptor {
   return descriptor;
 }
 
-// An index as Docker Hub serves it for an official image with BuildKit attestations.
+// An index shaped like a multi-platform official image, with a BuildKit attestation entry.
 const index: Descriptor[] = [
   entry(1, { os: 'linux', architecture: 'amd64' }),
   entry(2, { os: 'unknown', architecture: 'unknown' }),
@@ -48,7 +47,7 @@ for (const { wanted, picked } of selections) {
 }
 
 test('selectPlatformManifest arm64 without variant', () => {
-  // Many indexes write arm64 without a variant; v8 is what that means.
+  // Many indexes write arm64 without a variant, which means v8.
   const entries = [entry(1, { os: 'linux', architecture: 'amd64' }), entry(2, { os: 'linux', architecture: 'arm64' })];
   assert.equal(selectPlatformManifest(entries, { os: 'linux', architecture: 'arm64', variant: 'v8' }, 'x').digest, entries[1]!.digest);
 });
