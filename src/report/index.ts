@@ -1,0 +1,10 @@
+export * from './types.js';
+export { buildScanReport, compareFindings, type ScanResult } from './build.js';
+export { scanReportSchema, parseScanReport } from './schema.js';
+export { renderJson } from './json.js';
+export { buildSarif, renderSarif, sarifLevel, SARIF_SCHEMA, type SarifLog, type SarifRun, type SarifRule, type SarifResult, type SarifLevel } from './sarif.js';
+export { renderTable, tableOptionsFor, type TableOptions } from './table.js';
+export { renderCycloneDxScan, ratingMethod, type CycloneDxScanOptions } from './cyclonedx.js';
+export { exceedsThreshold } from './fail-on.js';
+export { parseSeverity, severityRank, emptyCounts } from './severity.js';
+export { sanitiseText, displayWidth, truncateToWidth } from './text.js';
