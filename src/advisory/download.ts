@@ -75,7 +75,7 @@ function dispatcher(): Dispatcher {
 
 function checkResponse(response: Dispatcher.ResponseData, label: string, maxBytes: number): void {
   if (response.statusCode !== 200) {
-    response.body.destroy();
+    discard(response);
     const notFound = response.statusCode === 404;
     throw new BosunError(notFound ? 'advisory.not_found' : 'advisory.download', `download of ${label} failed with HTTP ${response.statusCode}`, {
       hint: notFound ? 'check the ecosystem name and the base URL' : 'retry later, or check the base URL and any proxy',
@@ -83,9 +83,16 @@ function checkResponse(response: Dispatcher.ResponseData, label: string, maxByte
   }
   const declared = Number(response.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    response.body.destroy();
+    discard(response);
     throw tooLarge(label, maxBytes);
   }
+}
+
+/** Drops a body that will not be read; undici closes the connection past the limit. */
+function discard(response: Dispatcher.ResponseData): void {
+  response.body.dump({ limit: 64 * 1024 }).catch(() => {
+    // The body is unwanted; an error while discarding it changes nothing.
+  });
 }
 
 function byteLimit(maxBytes: number, label: string): Transform {

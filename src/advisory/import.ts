@@ -67,6 +67,9 @@ export async function importAdvisories(store: Store, source: string, options: Im
       { source: opened.label, imported: result.imported, updated: result.updated, unchanged: result.unchanged, skipped: result.skipped.length },
       'advisory import finished',
     );
+    if (result.skipped.length > 0) {
+      log.warn({ source: opened.label, skipped: result.skipped.length, first: result.skipped[0] }, 'malformed advisory files skipped');
+    }
     return result;
   } finally {
     await opened.close();
@@ -154,7 +157,7 @@ function parseFile(file: FeedFile, result: ImportResult): OsvRecord | undefined 
 }
 
 function skip(result: ImportResult, file: string, reason: string): undefined {
-  log.warn({ file, reason }, 'advisory file skipped');
+  log.debug({ file, reason }, 'advisory file skipped');
   result.skipped.push({ file, reason });
   return undefined;
 }

@@ -155,7 +155,8 @@ async function readZipEntry(
     const raw = await collect(await zip.openReadStreamPromise(entry, { decodeFileData: false }), entry.compressedSize, signal);
     // Inflating in one call is about twice as fast as yauzl's per-entry stream for small files;
     // maxOutputLength stops a bomb whose header understates its size.
-    const data = entry.compressionMethod === 8 ? inflateRawSync(raw, { maxOutputLength: limits.maxFileBytes }) : raw;
+    const data = entry.compressionMethod === 8 ? inflateWithin(raw, limits.maxFileBytes) : raw;
+    if (data === undefined) return { file: name, error: `entry inflates past the ${limits.maxFileBytes}-byte limit although its header declares ${entry.uncompressedSize} bytes` };
     if (data.length !== entry.uncompressedSize) {
       return { file: name, error: `entry inflates to ${data.length} bytes, not the ${entry.uncompressedSize} its header declares` };
     }
@@ -164,6 +165,16 @@ async function readZipEntry(
   } catch (error) {
     if (signal?.aborted) throw error;
     return { file: name, error: `cannot inflate entry: ${describeError(error)}` };
+  }
+}
+
+/** Inflates raw deflate data, or returns undefined when the output would pass `maxBytes`. */
+function inflateWithin(raw: Buffer, maxBytes: number): Buffer | undefined {
+  try {
+    return inflateRawSync(raw, { maxOutputLength: maxBytes });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
+    throw error;
   }
 }
 
