@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { registerDb } from './db.js';
+import { registerSbom } from './sbom.js';
+import { registerScan } from './scan.js';
 
 /** Every CLI command, in help order. Each registers itself on the program it is given. */
-export const commands: Array<(program: Command) => void> = [];
+export const commands: Array<(program: Command) => void> = [registerSbom, registerScan, registerDb];

@@ -1,0 +1,42 @@
+import { Command, Option } from 'commander';
+import { writeCycloneDxSbom, writeSpdxSbom } from '../../catalog/sbom/index.js';
+import { bosunVersion } from '../../common/version.js';
+import { catalogueTarget, type CatalogueOutcome } from '../../scan/index.js';
+import { withStore } from '../context.js';
+import { addImageOptions, openTargetOptions, type ImageCommandOptions } from '../image-options.js';
+import { layerProgress } from '../progress.js';
+import { writeOutput } from '../output.js';
+
+interface SbomOptions extends ImageCommandOptions {
+  format: 'cyclonedx' | 'spdx' | 'json';
+  output?: string;
+}
+
+/** `bosun sbom TARGET`: the packages of an image as CycloneDX 1.6, SPDX 2.3 or Bosun JSON. */
+export function registerSbom(program: Command): void {
+  const command = program
+    .command('sbom')
+    .description('List the packages in an image as an SBOM')
+    .argument('<target>', 'image: a reference, docker-archive:PATH, oci:PATH[:TAG], oci-archive:PATH, dir:PATH, docker-daemon:NAME or podman:NAME')
+    .addOption(new Option('--format <format>', 'output format').choices(['cyclonedx', 'spdx', 'json']).default('cyclonedx'))
+    .option('-o, --output <file>', 'write to this file instead of stdout (written atomically)');
+  addImageOptions(command).action(async (target: string, options: SbomOptions, cmd: Command) => {
+    const progress = layerProgress(options.progress !== false);
+    const outcome = await withStore(cmd, (store) =>
+      catalogueTarget(target, { store, open: openTargetOptions(options), onLayer: progress.onLayer }).finally(() => progress.stop()),
+    );
+    await writeOutput(renderSbom(outcome, options.format), options.output);
+  });
+}
+
+function renderSbom(outcome: CatalogueOutcome, format: SbomOptions['format']): string {
+  const options = { toolVersion: bosunVersion };
+  switch (format) {
+    case 'cyclonedx':
+      return writeCycloneDxSbom(outcome.catalogue, outcome.image, options);
+    case 'spdx':
+      return writeSpdxSbom(outcome.catalogue, outcome.image, options);
+    case 'json':
+      return `${JSON.stringify({ image: outcome.image, ...outcome.catalogue, warnings: [...outcome.warnings, ...outcome.catalogue.warnings] }, null, 2)}\n`;
+  }
+}

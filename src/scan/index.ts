@@ -1,0 +1,94 @@
+import { catalogueImage, cataloguerKey, cataloguers, storeLayerCache, type LayerProgress, type LayerStats } from '../catalog/index.js';
+import type { Catalogue } from '../catalog/types.js';
+import type { Warning } from '../common/errors.js';
+import { logger } from '../common/log.js';
+import { bosunVersion } from '../common/version.js';
+import { openTarget, type OpenTargetOptions } from '../image/index.js';
+import { matchReport, AdvisoryIndex } from '../match/index.js';
+import { loadAffectedEntries, queryForPackage, type AffectedKey } from '../advisory/index.js';
+import { buildScanReport } from '../report/build.js';
+import type { ScanReport } from '../report/types.js';
+import type { Store } from '../store/index.js';
+import type { SbomImage } from '../catalog/sbom/types.js';
+import { ecosystemOf, reportFinding, sbomImage } from './convert.js';
+import { recordImage } from './record.js';
+
+export { sbomImage, ecosystemOf, reportFinding } from './convert.js';
+
+const log = logger('scan');
+
+export interface CatalogueTargetOptions {
+  /** The store for the layer cache and the image record; without it nothing is cached. */
+  store?: Store;
+  open?: OpenTargetOptions;
+  signal?: AbortSignal;
+  onLayer?(progress: LayerProgress): void;
+}
+
+/** An image's catalogue and how each layer was read. */
+export interface CatalogueOutcome {
+  image: SbomImage;
+  catalogue: Catalogue;
+  layers: LayerStats[];
+  /** Warnings from opening the image; the catalogue carries its own. */
+  warnings: Warning[];
+}
+
+/**
+ * Opens a target, catalogues it layer by layer through the cache, and records the image in the
+ * store. The image is closed before this returns, also on error.
+ */
+export async function catalogueTarget(target: string, options: CatalogueTargetOptions = {}): Promise<CatalogueOutcome> {
+  const started = performance.now();
+  const image = await openTarget(target, { ...options.open, signal: options.signal });
+  try {
+    const cache = options.store ? storeLayerCache(options.store) : undefined;
+    const { catalogue, layers } = await catalogueImage(image, { cache, signal: options.signal, onLayer: options.onLayer });
+
+    if (options.store) await recordImage(options.store, image, catalogue, cataloguerKey(cataloguers));
+
+    log.info(
+      {
+        target,
+        digest: image.manifestDigest ?? image.configDigest,
+        packages: catalogue.packages.length,
+        layers: layers.length,
+        cachedLayers: layers.filter((layer) => layer.cached).length,
+        ms: Math.round(performance.now() - started),
+      },
+      'image catalogued',
+    );
+    return { image: sbomImage(image), catalogue, layers, warnings: image.warnings };
+  } finally {
+    await image.close();
+  }
+}
+
+/** Catalogues a target and matches its packages against the stored advisories. */
+export async function scanTarget(target: string, store: Store, options: Omit<CatalogueTargetOptions, 'store'> = {}): Promise<ScanReport> {
+  const outcome = await catalogueTarget(target, { ...options, store });
+  const { catalogue } = outcome;
+
+  const index = await loadIndexFor(store, catalogue);
+  const matched = matchReport(index, catalogue.os, catalogue.packages);
+
+  return buildScanReport({
+    target,
+    image: outcome.image,
+    catalogue,
+    findings: matched.findings.map(reportFinding),
+    warnings: [...outcome.warnings, ...matched.warnings],
+    ecosystemOf,
+    bosunVersion,
+  });
+}
+
+/** Loads the advisory rows for the packages of one catalogue. */
+async function loadIndexFor(store: Store, catalogue: Catalogue): Promise<AdvisoryIndex> {
+  const keys = new Map<string, AffectedKey>();
+  for (const pkg of catalogue.packages) {
+    const query = queryForPackage(catalogue.os, pkg);
+    if (query) keys.set(`${query.base}\u0000${query.name}`, { base: query.base, name: query.name });
+  }
+  return AdvisoryIndex.fromEntries(await loadAffectedEntries(store, [...keys.values()]));
+}
