@@ -1,4 +1,4 @@
-import { lstat, open, readdir } from 'node:fs/promises';
+import { lstat, open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
@@ -122,11 +122,21 @@ export async function* readZip(file: string, limits: ReadLimits, signal?: AbortS
   }
 }
 
+/**
+ * Zips up to this size are read into memory first. yauzl issues two small file reads per entry,
+ * and their latency dominated: importing the Go export (4,291 files) took 3.9 s reading from the
+ * file and 2.5 s from memory, on a shared 2-CPU machine. Larger zips stream from disk.
+ */
+const IN_MEMORY_ZIP_BYTES = 256 * 1024 * 1024;
+
 async function openZip(file: string): Promise<yauzl.ZipFile> {
+  // decodeStrings: false stops yauzl from rejecting names such as `../x.json`, which are
+  // harmless here because entries are only read into memory.
+  const options = { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: false };
   try {
-    // decodeStrings: false stops yauzl from rejecting names such as `../x.json`, which are
-    // harmless here because entries are only read into memory.
-    return await yauzl.openPromise(file, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: false });
+    const { size } = await stat(file);
+    if (size <= IN_MEMORY_ZIP_BYTES) return await yauzl.fromBufferPromise(await readFile(file), options);
+    return await yauzl.openPromise(file, options);
   } catch (error) {
     throw new AdvisoryError(`cannot open zip ${file}: ${describeError(error)}`, {
       hint: 'check that the file is a zip archive such as an osv.dev all.zip',
