@@ -3,7 +3,8 @@ import { genericScheme } from './generic/index.js';
 /**
  * Compares two versions of a scheme that rejects some strings. Valid versions compare with
  * `compareValid`. An invalid version sorts before every valid one, and two invalid versions
- * compare with the generic scheme, so the order stays total and `compare` never throws.
+ * compare with the generic scheme, so the order stays total. `parse` returns null for an invalid
+ * version instead of throwing, so this never throws.
  *
  * Sorting an unparsable installed version lowest makes a matcher report it as affected by an
  * advisory fixed in any valid version, which errs towards a finding instead of a silent miss.

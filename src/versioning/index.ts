@@ -25,7 +25,7 @@ export const versionSchemes: readonly VersionScheme[] = [
 
 /**
  * OSV ecosystem names, lowercased and without the `:release` suffix, mapped to their scheme.
- * Names are from the OSV schema's list of ecosystems.
+ * The names are spelled as in the OSV schema's ecosystem list, plus `Fedora`.
  */
 const ECOSYSTEM_SCHEMES: ReadonlyMap<string, VersionScheme> = new Map([
   ['debian', dpkgScheme],

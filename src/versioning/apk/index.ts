@@ -3,13 +3,15 @@ import { compareCodeUnits, compareDigitRuns, isDigitCode } from '../numeric.js';
 
 /**
  * Alpine package versions, `digit{.digit}...{letter}{_suffix{number}}...{~hash}{-r#}`, ordered
- * like `apk_version_compare` in apk-tools 2.14 and 3.0 (src/version.c). Also used by Wolfi and
- * Chainguard.
+ * like `apk_version_compare` in the current apk-tools src/version.c, the tokenizer that reads
+ * `~hash` commit tokens. Also used by Wolfi and Chainguard.
+ * NOTE: apk-tools before that tokenizer scored leading zeros differently. It ordered
+ * `1.00 < 1.0`, the reverse of this scheme, so old `apk version` output may disagree.
  *
- * A version is read as a sequence of tokens. Tokens of the same kind compare by value. At the
- * first position where the kinds differ, a pre-release suffix sorts lowest, and otherwise the
- * kind that comes later in `TokenKind` sorts lower: `1.2a < 1.2.1` because a letter comes after
- * a dotted number, and `1.2 < 1.2.1` because the end comes after everything but an invalid tail.
+ * A version is read as a sequence of tokens, and tokens of the same kind compare by value. At the
+ * first position where the kinds differ, a pre-release suffix sorts lowest. Otherwise the kind
+ * that comes later in `TokenKind` sorts lower. So `1.2a < 1.2.1`, because a letter comes after a
+ * dotted number, and `1.2 < 1.2.1`, because the end comes after every kind but an invalid tail.
  */
 
 enum TokenKind {
@@ -192,5 +194,5 @@ function isValid(version: string): boolean {
   return tokens[tokens.length - 1]?.kind === TokenKind.End;
 }
 
-/** The apk scheme. `compare` accepts any string, see `compare` above for the order of invalid ones. */
+/** The apk scheme. `compare` accepts any string, and its doc above gives the order of invalid ones. */
 export const apkScheme: VersionScheme = { name: 'apk', compare, isValid };

@@ -3,8 +3,8 @@ import { compareDigitRuns, isDigitCode, isLetterCode, sign } from '../numeric.js
 
 /**
  * Debian package versions, `[epoch:]upstream_version[-debian_revision]`, ordered as Debian
- * Policy 5.6.12 describes and as dpkg 1.21 implements it (`verrevcmp` in lib/dpkg/version.c).
- * Used for Debian and Ubuntu.
+ * Policy 5.6.12 describes and as dpkg 1.21 does. The tests compare the order with
+ * `dpkg --compare-versions`. Used for Debian and Ubuntu.
  */
 
 interface DpkgVersion {
@@ -13,7 +13,7 @@ interface DpkgVersion {
   revision: string;
 }
 
-/** The largest epoch dpkg accepts: it parses the epoch into a C `int`. */
+/** The largest epoch dpkg 1.21 accepts. It rejects `2147483648:1` as "epoch in version is too big". */
 const MAX_EPOCH = '2147483647';
 
 const TILDE = 0x7e;
@@ -43,8 +43,8 @@ function parse(version: string): DpkgVersion {
 }
 
 /**
- * The weight of one character in the non-digit part: `~` sorts before the end of the string,
- * the end and digits weigh 0, letters sort before every other character.
+ * Returns the weight of one character in a non-digit run. `~` sorts before the end of the
+ * string, the end and digits weigh 0, and letters sort before every other character.
  */
 function order(text: string, index: number): number {
   if (index >= text.length) return 0;

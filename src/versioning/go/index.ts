@@ -3,13 +3,13 @@ import type { VersionScheme } from '../types.js';
 import { compareValidFirst } from '../fallback.js';
 
 /**
- * Go module versions, as golang.org/x/mod/semver orders them: semantic versions with a `v`
- * prefix. The prefix is optional here because OSV ranges for Go leave it out.
+ * Go module versions: semantic versions with a `v` prefix, ordered by SemVer precedence. The
+ * prefix is optional here because OSV ranges for Go leave it out.
  *
  * - Pseudo-versions (`v0.0.0-20210101000000-abcdef123456`) are pre-releases and order by their
  *   timestamp, which has a fixed width.
  * - `+incompatible` is build metadata and does not count: `v2.0.0+incompatible` equals `v2.0.0`.
- * - The shorthands `v1` and `v1.2` mean `v1.0.0` and `v1.2.0`, as in x/mod/semver.
+ * - The shorthands `v1` and `v1.2` read as `v1.0.0` and `v1.2.0`.
  */
 
 const SHORTHAND = /^v?(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?$/;

@@ -2,13 +2,14 @@ import type { VersionScheme } from '../types.js';
 import { compareCodeUnits, compareDigitRuns, isDigitCode } from '../numeric.js';
 
 /**
- * Maven versions, ordered like `ComparableVersion` in maven-artifact 3.8, the order the POM
- * reference describes under "Version Order Specification".
+ * Maven versions, ordered like `ComparableVersion` in maven-artifact 3.9, which implements the
+ * POM reference's "Version Order Specification".
  *
  * A version splits into items at `.`, at `-` and at each change between digits and other
  * characters. `-` and a change between letters and digits open a nested list, so `1-1` is
- * `[1, [1]]`. Trailing null items (`0`, the release qualifier, empty lists) are dropped, so
- * `1.0` equals `1` and `1-ga` equals `1`. Items then compare in this order:
+ * `[1, [1]]`. A qualifier after `.` that ends the version or precedes a digit opens a list too,
+ * so `1.0.RC1` equals `1.0-RC1`. Trailing null items (`0`, the release qualifier, empty lists)
+ * are dropped, so `1.0` equals `1` and `1-ga` equals `1`. Items then compare in this order:
  *
  * - qualifier: `alpha` < `beta` < `milestone` < `rc` = `cr` < `snapshot` < release (`""`,
  *   `ga`, `final`, `release`) < `sp` < any other word, in lexical order;
@@ -46,8 +47,8 @@ function parseItem(isNumber: boolean, text: string): Item {
 }
 
 /**
- * The sort key of a qualifier: its index for a known one, else `7-` and the word. Keys compare
- * as strings, so every unknown word sorts after `sp` and unknown words sort lexically.
+ * Returns the sort key of a qualifier: its index for a known one, else `7-` and the word. Keys
+ * compare as strings, so every unknown word sorts after `sp` and unknown words sort lexically.
  */
 function qualifierRank(value: string): string {
   const index = QUALIFIERS.indexOf(value);
@@ -98,6 +99,8 @@ function parse(version: string): Item[] {
       if (char === '-') openList();
     } else if (isDigitCode(text.charCodeAt(index))) {
       if (!isNumber && index > start) {
+        // Maven 3.9 reads `.X1` like `-X1`, so `1.0.0.RC1` equals `1.0.0-RC1`.
+        if (list.length > 0) openList();
         list.push(qualifier(text.slice(start, index), true));
         start = index;
         openList();
@@ -112,7 +115,12 @@ function parse(version: string): Item[] {
       isNumber = false;
     }
   }
-  if (text.length > start) list.push(parseItem(isNumber, text.slice(start)));
+
+  if (text.length > start) {
+    // A trailing `.X` reads like `-X` too.
+    if (!isNumber && list.length > 0) openList();
+    list.push(parseItem(isNumber, text.slice(start)));
+  }
 
   // Innermost lists first, so an emptied nested list is itself dropped by its parent.
   for (let index = lists.length - 1; index >= 0; index--) normalize(lists[index] as Item[]);
@@ -127,7 +135,11 @@ function compareWithMissing(item: Item): number {
     case 'qualifier':
       return Math.sign(compareCodeUnits(qualifierRank(item.value), RELEASE_RANK));
     case 'list':
-      return item.items.length === 0 ? 0 : compareWithMissing(item.items[0] as Item);
+      for (const nested of item.items) {
+        const result = compareWithMissing(nested);
+        if (result !== 0) return result;
+      }
+      return 0;
   }
 }
 

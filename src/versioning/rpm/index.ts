@@ -3,15 +3,16 @@ import { compareCodeUnits, compareDigitRuns, isDigitCode, isLetterCode } from '.
 
 /**
  * RPM versions, `[epoch:]version[-release]`, ordered like rpm 4.18: `rpmvercmp` for each part
- * (lib/rpmvercmp.c) and `rpmverCmp` for the whole EVR (lib/rpmver.c). Used for Red Hat, Fedora,
- * AlmaLinux, Rocky Linux, openSUSE, SUSE, Mageia, openEuler and other RPM distributions.
+ * and `rpmverCmp` for the whole EVR. The tests compare the order with rpm's own `rpm.vercmp`.
+ * Used for Red Hat, Fedora, AlmaLinux, Rocky Linux, openSUSE, SUSE, Mageia, openEuler and other
+ * RPM distributions.
  */
 
 interface RpmVersion {
-  /** `undefined` when the string has no epoch. It then compares as `0`. */
+  /** The digits before the colon, or `undefined` without an epoch, which compares as `0`. */
   epoch: string | undefined;
   version: string;
-  /** `undefined` when the string has no hyphen. */
+  /** The text after the last hyphen, or `undefined` when there is no hyphen. */
   release: string | undefined;
 }
 
@@ -131,8 +132,8 @@ function compare(a: string, b: string): number {
 }
 
 /**
- * The characters rpm allows in Version and Release tags of a spec file. Epochs are decimal.
- * Version and release must not be empty.
+ * The EVRs this scheme calls valid: a decimal epoch, and a version and release of ASCII letters,
+ * digits and `._+~^`. That covers what RPM distributions ship, though rpm itself parses more.
  */
 const EVR_PATTERN = /^(?:[0-9]+:)?[A-Za-z0-9._+~^]+(?:-[A-Za-z0-9._+~^]+)?$/;
 
