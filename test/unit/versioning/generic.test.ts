@@ -1,0 +1,4 @@
+import { genericScheme } from '../../../src/versioning/index.js';
+import { testTable } from './table.js';
+
+testTable(genericScheme, 'generic');

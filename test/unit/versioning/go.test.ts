@@ -1,0 +1,4 @@
+import { goScheme } from '../../../src/versioning/index.js';
+import { testTable } from './table.js';
+
+testTable(goScheme, 'go');

@@ -1,0 +1,4 @@
+import { rpmScheme } from '../../../src/versioning/index.js';
+import { testTable } from './table.js';
+
+testTable(rpmScheme, 'rpm');

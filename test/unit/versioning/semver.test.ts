@@ -1,0 +1,4 @@
+import { semverScheme } from '../../../src/versioning/index.js';
+import { testTable } from './table.js';
+
+testTable(semverScheme, 'semver');
