@@ -14,7 +14,7 @@ export interface EcosystemName {
   release: string | undefined;
 }
 
-/** Where to look up one installed package's advisories, and under which name and version. */
+/** The lookup key for one installed package's advisories: ecosystem, release, name and version. */
 export interface PackageQuery {
   /** The OSV ecosystem without release: `Debian`, `npm`. */
   base: string;
@@ -28,7 +28,7 @@ export interface PackageQuery {
   viaSource: boolean;
 }
 
-/** Splits `Debian:12` into base and release, normalising the release as the distribution's rule says. */
+/** Splits `Debian:12` into base and release, normalising the release as the distribution's rule defines. */
 export function splitEcosystem(ecosystem: string): EcosystemName {
   const colon = ecosystem.indexOf(':');
   if (colon < 0) return { ecosystem, base: ecosystem, release: undefined };
@@ -55,7 +55,7 @@ export function ecosystemsForOs(os: OsInfo): string[] {
   return [`${rule.ecosystem}:${release}`];
 }
 
-/** The OSV ecosystem for a language package's purl type: `npm` → `npm`, `pypi` → `PyPI`. */
+/** Returns the OSV ecosystem for a language package's purl type: `npm` → `npm`, `pypi` → `PyPI`. */
 export function ecosystemForPurlType(purlType: string): string | undefined {
   return LANGUAGES.find((rule) => rule.purlType === purlType)?.ecosystem;
 }
@@ -81,7 +81,7 @@ export function normalizePackageName(base: string, name: string): string {
   return base === 'PyPI' ? normalizePypiName(name) : name;
 }
 
-/** Whether an advisory entry's release qualifier applies to an image's release. */
+/** Decides whether an advisory entry's release qualifier applies to an image's release. */
 export function releaseApplies(base: string, entryRelease: string | undefined, imageRelease: string | undefined): boolean {
   if (entryRelease === undefined) return true;
   if (imageRelease === undefined) return false;

@@ -182,7 +182,7 @@ function addToBatch(run: ImportRun, record: OsvRecord): void {
 
 /**
  * Writes the batch's records that are new or newer than the stored ones. The store already
- * holds the earlier batches of this import, so duplicates across batches resolve here too.
+ * contains the earlier batches of this import, so duplicates across batches resolve here too.
  */
 async function flush(trx: Parameters<typeof writeRecords>[0], run: ImportRun): Promise<void> {
   if (run.batch.size === 0) return;
@@ -205,7 +205,7 @@ async function flush(trx: Parameters<typeof writeRecords>[0], run: ImportRun): P
   try {
     await writeRecords(trx, toWrite, run.source, run.now);
   } catch (error) {
-    throw new AdvisoryError(`cannot store advisories from ${run.source}: ${describeError(error)}`, {
+    throw new AdvisoryError(`failed to store advisories from ${run.source}: ${describeError(error)}`, {
       hint: 'check that the database is writable and not full',
       cause: error,
     });

@@ -1,6 +1,6 @@
 import type { PackageURL } from 'packageurl-js';
 
-/** How one language ecosystem names its packages in OSV, keyed by purl type. */
+/** The OSV naming rule of one language ecosystem, keyed by purl type. */
 export interface LanguageRule {
   /** The OSV ecosystem: `npm`, `PyPI`, `Go`. */
   ecosystem: string;

@@ -49,8 +49,8 @@ export const osvSeveritySchema = z.looseObject({
 });
 
 /**
- * One range event. The spec allows exactly one key per event; a feed that writes more is read
- * by the first known key in the order introduced, fixed, last_affected, limit.
+ * One range event. The spec allows exactly one key per event. When a feed writes more, the
+ * first known key counts, in the order introduced, fixed, last_affected, limit.
  */
 export const osvEventSchema = z
   .looseObject({

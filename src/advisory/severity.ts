@@ -27,13 +27,13 @@ export function scoreRecord(record: OsvRecord): SeverityScore {
   const own = scoreSeverityList(record.severity);
   if (own.severity !== 'unknown') return own;
 
-  const fromAffected = mostSevere(record.affected.map((entry) => scoreSeverityList(entry.severity)));
+  const fromAffected = maxSeverity(record.affected.map((entry) => scoreSeverityList(entry.severity)));
   if (fromAffected.severity !== 'unknown') return fromAffected;
 
   const qualitative = [record.database_specific, ...record.affected.flatMap((a) => [a.database_specific, a.ecosystem_specific])]
     .map(scoreDatabaseSpecific)
     .filter((score) => score.severity !== 'unknown');
-  if (qualitative.length > 0) return mostSevere(qualitative);
+  if (qualitative.length > 0) return maxSeverity(qualitative);
 
   return scoreSummaryPrefix(record.summary ?? undefined);
 }
@@ -49,13 +49,13 @@ export function scoreSeverityList(entries: OsvSeverity[]): SeverityScore {
     const scores = byType(type)
       .map((entry) => scoreVector(entry.score))
       .filter((score): score is SeverityScore => score !== undefined);
-    if (scores.length > 0) return mostSevere(scores);
+    if (scores.length > 0) return maxSeverity(scores);
   }
 
   const ubuntu = byType('Ubuntu')
     .map((entry) => ({ severity: mapQualitative(entry.score), score: undefined, source: 'Ubuntu' }))
     .filter((score) => score.severity !== 'unknown');
-  return ubuntu.length > 0 ? mostSevere(ubuntu) : UNKNOWN;
+  return ubuntu.length > 0 ? maxSeverity(ubuntu) : UNKNOWN;
 }
 
 /**
@@ -94,13 +94,15 @@ function calculatorFor(vector: string) {
  */
 function fromNumber(score: number, source: string): SeverityScore | undefined {
   if (!Number.isFinite(score) || score < 0 || score > 10) return undefined;
-  if (source === 'CVSS_V2') {
-    const severity = score >= 7 ? 'high' : score >= 4 ? 'medium' : 'low';
-    return { severity, score, source };
-  }
-  const severity: SeverityLevel =
-    score >= 9 ? 'critical' : score >= 7 ? 'high' : score >= 4 ? 'medium' : score > 0 ? 'low' : 'none';
-  return { severity, score, source };
+  return { severity: ratingOf(score, source === 'CVSS_V2'), score, source };
+}
+
+function ratingOf(score: number, isV2: boolean): SeverityLevel {
+  if (score >= 9 && !isV2) return 'critical';
+  if (score >= 7) return 'high';
+  if (score >= 4) return 'medium';
+  if (score > 0 || isV2) return 'low';
+  return 'none';
 }
 
 /**
@@ -145,7 +147,7 @@ function scoreSummaryPrefix(summary: string | undefined): SeverityScore {
   return { severity: mapQualitative(match[1]), score: undefined, source: 'summary' };
 }
 
-function mostSevere(scores: SeverityScore[]): SeverityScore {
+function maxSeverity(scores: SeverityScore[]): SeverityScore {
   let best = UNKNOWN;
   for (const candidate of scores) {
     const rank = SEVERITY_ORDER.indexOf(candidate.severity);

@@ -1,6 +1,6 @@
 import type { Store } from '../store/index.js';
 
-/** Where one ecosystem's advisories came from. */
+/** One source of an ecosystem's advisories. */
 export interface SourceStatus {
   source: string;
   /** Records the source provided at its last import. */

@@ -2,7 +2,7 @@ import type { AffectedSpecific } from './distros/index.js';
 import type { OsvRange } from './osv.js';
 import type { SeverityLevel, SeverityScore } from './severity.js';
 
-/** What a finding shows about its advisory. */
+/** The advisory fields a finding shows. */
 export interface AdvisoryInfo {
   id: string;
   /** The record's `aliases` and `upstream` IDs, such as the CVE an Ubuntu record is about. */

@@ -8,7 +8,7 @@ const log = logger('advisory');
 export const DEFAULT_OSV_BASE_URL = 'https://osv-vulnerabilities.storage.googleapis.com';
 
 export interface UpdateOptions extends ImportOptions {
-  /** Where `<ecosystem>/all.zip` files are served; default osv.dev's bucket. */
+  /** The base URL that serves `<ecosystem>/all.zip` files. The default is osv.dev's bucket. */
   baseUrl?: string;
   /** Ecosystems as osv.dev names its exports, without release: `Debian`, `Alpine`, `PyPI`. */
   ecosystems: string[];

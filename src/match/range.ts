@@ -3,7 +3,7 @@ import { eventOf, type OsvEventKind, type OsvRange } from '../advisory/index.js'
 /** Compares two versions of one ecosystem; negative, zero or positive. */
 export type Compare = (a: string, b: string) => number;
 
-/** Why an entry affects a version. */
+/** The outcome for an affected version: the fix to report and the reason. */
 export interface AffectedVerdict {
   /** The smallest `fixed` event above the version, if any. */
   fixedVersion: string | undefined;
@@ -43,10 +43,9 @@ export function evaluateEntry(ranges: OsvRange[], versions: readonly string[] | 
 }
 
 /**
- * Evaluates one range as the OSV schema's algorithm does: a version at or above a `limit` is
- * never affected; otherwise walk the events in version order, where `introduced` at or below
- * the version opens the range, `fixed` at or below it closes it, and `last_affected` below it
- * closes it.
+ * Evaluates one range as the OSV schema's algorithm does. A version at or above a `limit` is
+ * never affected. Otherwise the events are walked in version order: an `introduced` at or below
+ * the version opens the range, and a `fixed` at or below it or a `last_affected` below it closes it.
  */
 export function evaluateRange(range: OsvRange, version: string, compare: Compare): AffectedVerdict | undefined {
   const events = range.events.map(eventOf);

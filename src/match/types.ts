@@ -4,7 +4,7 @@ import type { DiffId } from '../common/digest.js';
 /**
  * What can be done about a finding: `fixed-available` when the advisory names a fixed version
  * above the installed one, `unfixed` when it names none yet, and `wont-fix` when the
- * distribution has said it will not fix the issue in this release.
+ * distribution has decided not to fix the issue in this release.
  */
 export type FindingState = 'fixed-available' | 'unfixed' | 'wont-fix';
 
@@ -35,6 +35,6 @@ export interface Finding {
   /** The smallest fixed version above the installed one, compared in the source version when matched by source. */
   fixedVersion: string | undefined;
   state: FindingState;
-  /** Which range or list matched and why, in one sentence. */
+  /** The matched range or list and why it matched, as one sentence. */
   reason: string;
 }

@@ -10,8 +10,8 @@ export interface AffectedSpecific {
 }
 
 /**
- * How one Linux distribution files its OSV advisories: the ecosystem name, how a release is
- * written, and whether advisories name source or binary packages.
+ * The OSV conventions of one Linux distribution: the ecosystem name, the release format, and
+ * whether advisories name source or binary packages.
  */
 export interface DistroRule {
   /** The OSV ecosystem without release: `Debian`, `Alpine`, `Rocky Linux`. */

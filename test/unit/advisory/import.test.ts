@@ -196,6 +196,19 @@ test('import: zip bomb entry rejected', async () => {
   });
 });
 
+test('import: file that is not a zip', async () => {
+  await withStore(async (store) => {
+    const file = path.join(tempDir(), 'all.zip');
+    writeFileSync(file, 'this is not a zip archive');
+    await assert.rejects(importAdvisories(store, file), (error: unknown) => {
+      assert.ok(error instanceof BosunError);
+      assert.equal(error.code, 'advisory.invalid');
+      assert.match(error.message, /failed to open zip/);
+      return true;
+    });
+  });
+});
+
 test('import: total size cap aborts', async () => {
   await withStore(async (store) => {
     const dir = tempDir();
