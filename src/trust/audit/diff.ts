@@ -41,7 +41,10 @@ export function diffApprovals(approved: Pick<ContextPin, 'files' | 'dockerfile'>
 
 type Edit = { op: ' ' | '-' | '+'; text: string };
 
-/** Returns a unified diff (`--- a/…`, `+++ b/…`, `@@` hunks) of two texts, by longest common subsequence. */
+/**
+ * Returns a unified diff (`--- a/…`, `+++ b/…`, `@@` hunks) of two texts, by longest common
+ * subsequence. Unlike `diff -u`, it does not mark a missing newline at the end of a file.
+ */
 export function unifiedDiff(oldText: string, newText: string, oldName = 'Dockerfile', newName = oldName): string {
   const edits = diffLines(splitLines(oldText), splitLines(newText));
   const hunks = buildHunks(edits);

@@ -64,7 +64,7 @@ interface StageState {
  *   also a variable in `--from`, a `--from` naming no earlier stage, or an unknown `--target`.
  */
 export function resolveStages(instructions: ParsedInstruction[], escapeCharacter: string, options: AnalyseOptions): StageResolution {
-  const resolver = new StageResolver(escapeCharacter, options);
+  const resolver = new StageResolver(escapeCharacter, options, stageNames(instructions));
   for (const instruction of instructions) resolver.add(instruction);
   return resolver.finish();
 }
@@ -79,6 +79,8 @@ class StageResolver {
   constructor(
     private readonly escapeCharacter: string,
     private readonly options: AnalyseOptions,
+    /** Index of every named stage in the file, later ones included, by lowercase name. */
+    private readonly allStages: Map<string, number>,
   ) {
     this.buildArgs = options.buildArgs ?? {};
     const automatic = new VariableScope(escapeCharacter);
@@ -268,10 +270,12 @@ class StageResolver {
     }
   }
 
-  /** Finds a stage by name, case-insensitively, among all stages defined so far. */
+  /**
+   * Finds a stage by name, case-insensitively, among all stages of the file. BuildKit collects
+   * them all before it reads `--from`, then rejects one that is not defined earlier.
+   */
   private findStage(name: string): number | undefined {
-    const lower = name.toLowerCase();
-    return this.states.filter((state) => state.stage.name === lower).pop()?.stage.index;
+    return this.allStages.get(name.toLowerCase());
   }
 
   private dependOn(state: StageState, index: number, where: string): void {
@@ -325,6 +329,19 @@ class StageResolver {
     }
     return index;
   }
+}
+
+/** Maps each lowercase stage name to its stage index; a repeated name keeps the last. */
+function stageNames(instructions: ParsedInstruction[]): Map<string, number> {
+  const names = new Map<string, number>();
+  let index = 0;
+  for (const instruction of instructions) {
+    if (instruction.keyword !== 'FROM') continue;
+    const args = instruction.args;
+    if (args.length === 3 && args[1]!.toLowerCase() === 'as') names.set(args[2]!.toLowerCase(), index);
+    index++;
+  }
+  return names;
 }
 
 function validStageName(written: string, line: number): string {

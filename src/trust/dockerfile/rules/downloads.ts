@@ -83,10 +83,13 @@ export const pipeToShellRule: AuditRule = {
       const line = run.lineAt(pipeline[download]!.command.offset);
       hits.push({ line, message: `${runLabel(run)} pipes ${pipeline[download]!.name} output into ${runner.name}` });
     }
+    // `sh -c "curl … | sh"` is also a shell whose argument contains a download, so report one hit per line.
+    const reported = new Set(hits.map((hit) => hit.line));
     for (const { command, run } of commandsOf(context.scripts)) {
       const runsSubstitution = STDIN_INTERPRETERS.has(command.name) || SOURCE_COMMANDS.has(command.name);
-      if (!runsSubstitution || !command.args.some(hasDownloadSubstitution)) continue;
-      hits.push({ line: run.lineAt(command.command.offset), message: `${runLabel(run)} runs a download with ${command.name} through a command substitution` });
+      const line = run.lineAt(command.command.offset);
+      if (!runsSubstitution || reported.has(line) || !command.args.some(hasDownloadSubstitution)) continue;
+      hits.push({ line, message: `${runLabel(run)} runs a download with ${command.name} through a command substitution` });
     }
     return hits;
   },
