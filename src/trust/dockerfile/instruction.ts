@@ -20,8 +20,11 @@ export interface ParsedInstruction {
   argsOffset: number;
   /** The arguments of the JSON (exec) form, when the instruction uses it. */
   json?: string[];
-  /** `ARG` and `ENV` pairs, quotes and escapes removed; `value` undefined for `ARG NAME`. */
-  properties: Array<{ name: string; value: string | undefined }>;
+  /**
+   * `ARG` and `ENV` pairs: `value` with quotes and escapes removed, `raw` as written, both
+   * undefined for `ARG NAME`.
+   */
+  properties: Array<{ name: string; value: string | undefined; raw: string | undefined }>;
   heredocs: HeredocBody[];
   /** The trigger of an `ONBUILD`, parsed the same way. */
   trigger?: ParsedInstruction;
@@ -109,10 +112,12 @@ function argumentsOffset(parsed: Instruction, hasFlags: boolean): number {
 
 function readProperties(parsed: Instruction): ParsedInstruction['properties'] {
   if (!(parsed instanceof Arg) && !(parsed instanceof Env)) return [];
+  // dockerfile-ast names these the other way round: getValue() has quotes and escapes
+  // removed, getUnescapedValue() is the text as written.
   return parsed.getProperties().map((property) => ({
     name: property.getName(),
-    // dockerfile-ast's getValue() is the value with quotes and escapes already removed.
     value: property.getValue() ?? undefined,
+    raw: property.getUnescapedValue() ?? undefined,
   }));
 }
 

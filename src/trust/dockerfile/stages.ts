@@ -186,12 +186,12 @@ class StageResolver {
   }
 
   private declareArgs(instruction: ParsedInstruction, scope: VariableScope, global: boolean): void {
-    for (const { name, value } of instruction.properties) {
+    for (const { name, raw } of instruction.properties) {
       const override = this.buildArgs[name];
       if (override !== undefined) {
         scope.set(name, { value: override, unresolved: [] });
-      } else if (value !== undefined) {
-        scope.set(name, scope.expand(value));
+      } else if (raw !== undefined) {
+        scope.set(name, scope.expand(raw));
       } else if (!global && this.globals.get(name) !== undefined) {
         // `ARG NAME` inside a stage takes the global ARG's value.
         scope.set(name, this.globals.get(name)!);
@@ -203,7 +203,7 @@ class StageResolver {
   }
 
   private declareEnv(instruction: ParsedInstruction, scope: VariableScope): void {
-    for (const { name, value } of instruction.properties) scope.set(name, scope.expand(value ?? ''));
+    for (const { name, raw } of instruction.properties) scope.set(name, scope.expand(raw ?? ''));
   }
 
   private recordTrigger(state: StageState, instruction: ParsedInstruction): void {

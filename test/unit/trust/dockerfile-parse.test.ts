@@ -256,3 +256,17 @@ test('BOM and CRLF line endings', () => {
   const analysis = analyseDockerfile('\uFEFFFROM scratch\r\nRUN chmod 777 /x \\\r\n  /y\r\nUSER 1\r\n');
   assert.deepEqual(findingKeys(analysis), ['DF007@2']);
 });
+
+test('stage ENV and ARG expand sources', () => {
+  const text = [
+    'ARG DIR=global',
+    'FROM scratch',
+    'ARG DIR',
+    'ENV APP="my app" LITERAL=\'$DIR\'',
+    'COPY ${DIR}/a ${APP}/b $LITERAL/c /dst/',
+    'USER 1',
+  ].join('\n');
+  const sources = analyseDockerfile(text, { buildArgs: {} }).contextFiles.map((source) => source.source);
+  // `ARG DIR` in the stage takes the global value; single quotes keep "$DIR" literal.
+  assert.deepEqual(sources, ['global/a', 'my app/b', '$DIR/c']);
+});
