@@ -56,7 +56,7 @@ export async function catalogueTarget(target: string, options: CatalogueTargetOp
         cachedLayers: layers.filter((layer) => layer.cached).length,
         ms: Math.round(performance.now() - started),
       },
-      'image catalogued',
+      'target catalogued',
     );
     return { image: sbomImage(image), catalogue, layers, warnings: image.warnings };
   } finally {
