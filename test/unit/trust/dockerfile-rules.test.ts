@@ -26,6 +26,8 @@ const RULE_CASES: Array<[string, string[]]> = [
   ['RUN bash <(curl -s https://example.invalid/x)', ['DF001@2']],
   ['RUN apt-get update && \\\n    curl -s https://example.invalid/x \\\n    | python3', ['DF001@3']],
   ['RUN ["/bin/sh", "-c", "curl https://example.invalid/x | sh"]', ['DF001@2']],
+  ['RUN if ! curl -s https://example.invalid/x | sh; then exit 1; fi', ['DF001@2']],
+  ['RUN for f in a b; do chmod 777 "$f"; done', ['DF007@2']],
   // Not DF001: output to a file, wget without stdout, data piped to a fixed script.
   ['RUN curl -fsSLo /tmp/i.sh https://example.invalid/i.sh && sh /tmp/i.sh', []],
   ['RUN wget https://example.invalid/i.sh | sh', []],

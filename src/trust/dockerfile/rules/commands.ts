@@ -29,14 +29,16 @@ const WRAPPERS: Record<string, Set<string>> = {
 };
 
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+/** Reserved words that can start a command list: the command after them is the one that runs. */
+const RESERVED_WORDS = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{']);
 
-/** Strips leading `NAME=value` words and wrapper programs from a command. */
+/** Strips leading `NAME=value` words, reserved words such as `if`, and wrapper programs from a command. */
 export function effectiveCommand(command: ShellCommand): EffectiveCommand | undefined {
   const words = [...command.words];
   const wrappers: string[] = [];
   while (words.length > 0) {
     const first = words[0]!.value;
-    if (ASSIGNMENT.test(first)) {
+    if (ASSIGNMENT.test(first) || RESERVED_WORDS.has(first)) {
       words.shift();
       continue;
     }
