@@ -19,8 +19,8 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60 * 1000;
 
 /**
  * Decompression-bomb rule: past `RATIO_FLOOR_BYTES` of output, more than `MAX_RATIO` bytes out
- * per compressed byte read aborts the walk. Real layers compress text about 3-10 times, and
- * runs of zeros in sparse files reach a few hundred. Deflate cannot exceed about 1032.
+ * per compressed byte read aborts the walk. The ratio of 1000 is an estimate: ordinary layers
+ * compress a few times, so only long runs of identical bytes come near it.
  */
 export const MAX_RATIO = 1000;
 export const RATIO_FLOOR_BYTES = 100 * MIB;
@@ -71,8 +71,14 @@ class LayerWalk {
     this.hash = createHash(layer.diffId?.startsWith('sha512:') ? 'sha512' : 'sha256');
   }
 
+  /**
+   * Pipes raw → compressed meter → decompressor → uncompressed meter → tar parser and settles
+   * once: on the parser's finish, or on the first error, abort or idle timeout, after which
+   * every stream is destroyed.
+   */
   run(raw: Readable): Promise<LayerWalkResult> {
     return new Promise((resolve, reject) => {
+      const timer = new IdleTimer(this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () => fail(this.timedOut()));
       const compressedMeter = new Meter((chunk) => {
         this.compressedBytes += chunk.length;
         timer.touch();
@@ -80,7 +86,6 @@ class LayerWalk {
       const decompress = new AutoDecompress((total) => this.checkSize(total));
       const uncompressedMeter = new Meter((chunk) => this.onUncompressed(chunk));
       const extract = tarExtract();
-      const nodeStreams: Readable[] = [raw, compressedMeter, decompress, uncompressedMeter];
 
       let settled = false;
       const settle = (error: unknown, value?: LayerWalkResult): void => {
@@ -89,23 +94,17 @@ class LayerWalk {
         timer.stop();
         this.options.signal?.removeEventListener('abort', onAbort);
         this.contents.clear();
-        if (error !== undefined) {
-          for (const stream of nodeStreams) stream.destroy();
-          extract.destroy();
-          reject(error);
+        if (error === undefined) {
+          resolve(value!);
           return;
         }
-        resolve(value!);
+        for (const stream of [raw, compressedMeter, decompress, uncompressedMeter]) stream.destroy();
+        extract.destroy();
+        reject(error);
       };
       const fail = (error: unknown): void => settle(error);
       const failCorrupt = (error: unknown): void => settle(this.corrupt(error));
       const onAbort = (): void => fail(this.options.signal?.reason);
-      const timer = new IdleTimer(this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () =>
-        fail(new ImageFormatError(`reading layer ${this.layerName} made no progress and timed out`, {
-          layer: this.layerName,
-          hint: 'check that the image source is reachable and responding, then retry',
-        })),
-      );
 
       raw.on('error', fail);
       compressedMeter.on('error', fail);
@@ -113,12 +112,10 @@ class LayerWalk {
       uncompressedMeter.on('error', fail);
       extract.on('error', failCorrupt);
       extract.on('entry', (header, stream, next) => {
-        this.onEntry(header, stream)
-          .then(() => {
-            timer.touch();
-            next();
-          })
-          .catch(fail);
+        this.onEntry(header, stream).then(() => {
+          timer.touch();
+          next();
+        }, fail);
       });
       extract.on('finish', () => {
         try {
@@ -134,6 +131,13 @@ class LayerWalk {
         return;
       }
       raw.pipe(compressedMeter).pipe(decompress).pipe(uncompressedMeter).pipe(extract as unknown as NodeJS.WritableStream);
+    });
+  }
+
+  private timedOut(): ImageFormatError {
+    return new ImageFormatError(`reading layer ${this.layerName} made no progress and timed out`, {
+      layer: this.layerName,
+      hint: 'check that the image source is reachable and responding, then retry',
     });
   }
 

@@ -10,7 +10,7 @@ import { openOciArchive } from './sources/oci-archive.js';
 import { openOciLayout } from './sources/oci-layout.js';
 import type { OpenedImage, Platform } from './types.js';
 
-/** Where an image comes from, parsed from a target string such as `oci:/tmp/layout:app-1`. */
+/** Source of an image, parsed from a target string such as `oci:/tmp/layout:app-1`. */
 export type Target =
   | { transport: 'docker-archive'; path: string }
   | { transport: 'oci'; path: string; tag?: string }

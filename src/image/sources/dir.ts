@@ -98,7 +98,7 @@ async function realRoot(root: string): Promise<string> {
   return resolved;
 }
 
-/** The synthetic diffID described at `openDirectory`. */
+/** Computes the synthetic diffID described at `openDirectory`. */
 async function syntheticDiffId(rootReal: string, signal: AbortSignal | undefined): Promise<DiffId> {
   const lines: string[] = [];
   await scanTree(rootReal, [], signal, async (entry, stats) => {

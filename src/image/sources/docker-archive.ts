@@ -9,7 +9,7 @@ import { openOciLayoutStore } from './oci-layout.js';
 import { TarArchiveStore } from './tar-archive.js';
 
 export interface DockerArchiveOptions {
-  /** The image to open when the archive holds several: one of its `RepoTags`, such as `lab/app:1`. */
+  /** The image to open when the archive contains several: one of its `RepoTags`, such as `lab/app:1`. */
   reference?: string;
   /** Platform for archives that only have an OCI index; default the host's. */
   platform?: Platform;
@@ -36,7 +36,7 @@ type ArchiveImage = z.infer<typeof archiveManifestSchema>[number];
 /**
  * Opens one image of a `docker save` archive (`docker-archive:PATH`), reading layers in place.
  *
- * @throws InputError when the file is missing, or the archive holds several images and
+ * @throws InputError when the file is missing, or the archive contains several images and
  *   `reference` does not pick one; the message lists the tags.
  * @throws ImageFormatError when `manifest.json` or the config is malformed, a path leaves the
  *   archive, or the layer count does not match the config.
@@ -113,8 +113,8 @@ function selectImage(images: ArchiveImage[], location: string, reference: string
   const tagList = tagged.length === 0 ? 'no tags' : tagged.map((entry) => entry.tag).join(', ');
 
   if (reference !== undefined) {
-    const wanted = normalizeTag(reference);
-    const match = tagged.find((entry) => entry.normalized !== undefined && entry.normalized === wanted);
+    const requested = normalizeTag(reference);
+    const match = tagged.find((entry) => entry.normalized !== undefined && entry.normalized === requested);
     if (match !== undefined) return { image: match.image, reference: match.normalized };
     throw new InputError(`${location} has no image tagged "${truncate(reference)}"; it has ${tagList}`, {
       hint: 'pass one of the listed tags as the reference',
@@ -122,7 +122,7 @@ function selectImage(images: ArchiveImage[], location: string, reference: string
   }
 
   if (images.length > 1) {
-    throw new InputError(`${location} holds ${images.length} images; choose one of ${tagList}`, {
+    throw new InputError(`${location} contains ${images.length} images, so a reference is required; tags: ${tagList}`, {
       hint: 'pass one of the listed tags as the reference',
     });
   }
@@ -131,7 +131,7 @@ function selectImage(images: ArchiveImage[], location: string, reference: string
   return { image, reference: tags.length === 1 ? normalizeTag(tags[0]!) : undefined };
 }
 
-/** The full form of a tag for comparison (`lab/app:1` → `docker.io/lab/app:1`), or undefined when invalid. */
+/** Returns the full form of a tag for comparison (`lab/app:1` → `docker.io/lab/app:1`), or undefined when invalid. */
 function normalizeTag(tag: string): string | undefined {
   try {
     return parseReference(tag).toString();
@@ -140,7 +140,7 @@ function normalizeTag(tag: string): string | undefined {
   }
 }
 
-/** The tag part of a reference, used as the OCI ref name when the archive has only an OCI index. */
+/** Returns the tag part of a reference, used as the OCI ref name when the archive has only an OCI index. */
 function tagOf(reference: string | undefined): string | undefined {
   if (reference === undefined) return undefined;
   try {

@@ -1,9 +1,6 @@
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { isDigest, truncate, type Digest } from '../../common/digest.js';
@@ -15,7 +12,7 @@ import { openDockerArchive } from './docker-archive.js';
 
 const log = logger('image.engine');
 
-/** Which engine API to export from. Both speak the Docker Engine API; Podman through its compat layer. */
+/** Engine to export from: Docker, or Podman through its Docker-compatible API. */
 export type EngineKind = 'docker' | 'podman';
 
 export interface EngineSourceOptions {
@@ -41,7 +38,7 @@ const inspectSchema = z.looseObject({
   RepoDigests: z.array(z.string()).nullable().optional(),
 });
 
-/** Where an engine listens: a unix socket or a TCP origin. */
+/** Address of an engine: a unix socket or a TCP origin. */
 interface Endpoint {
   /** For messages: `unix:///var/run/docker.sock`. */
   display: string;
@@ -54,8 +51,8 @@ interface Endpoint {
  *
  * It inspects the image, then exports it with `GET /images/NAME/get` and spools the export to a
  * private temporary file (mode 0600), which `close()` deletes. Spooling is needed because a
- * `docker save` tar is read by seeking: `manifest.json`, which says which member is which
- * layer, comes last in the stream.
+ * `docker save` tar is read by seeking: `manifest.json`, which maps members to layers, comes
+ * last in the stream.
  *
  * @throws EngineError when the engine is unreachable or fails; `engine.image_not_found` on 404.
  */
@@ -154,20 +151,31 @@ async function inspectImage(agent: Dispatcher, endpoint: Endpoint, name: string,
 async function exportImage(agent: Dispatcher, endpoint: Endpoint, name: string, file: string, options: EngineSourceOptions): Promise<void> {
   const response = await send(agent, endpoint, `/images/${name}/get`, name, options);
   const maxBytes = options.maxArchiveBytes ?? DEFAULT_MAX_ARCHIVE_BYTES;
-  const limit = new ByteLimit(maxBytes, () => new EngineError('engine.export_too_large', `export of ${name} from ${endpoint.display} exceeds ${maxBytes} bytes`, {
-    endpoint: endpoint.display,
-    hint: 'raise maxArchiveBytes if the image is really that large',
-  }));
-  const output = createWriteStream(file, { mode: 0o600, flags: 'wx' });
+  const output = await open(file, 'wx', 0o600);
+  let total = 0;
   try {
-    await pipeline(response.body, limit, output, { signal: options.signal });
+    // A plain read-and-write loop: piping undici's body into an fs.WriteStream with the default
+    // 16 KiB high-water mark pauses and resumes the socket so often that exports crawl.
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > maxBytes) {
+        throw new EngineError('engine.export_too_large', `export of ${name} from ${endpoint.display} exceeds ${maxBytes} bytes`, {
+          endpoint: endpoint.display,
+          hint: 'raise maxArchiveBytes if the image is really that large',
+        });
+      }
+      await output.write(chunk);
+    }
   } catch (error) {
+    response.body.destroy();
     if (error instanceof BosunError || (error instanceof Error && error.name === 'AbortError')) throw error;
     throw new EngineError('engine.export_failed', `export of ${name} from ${endpoint.display} failed: ${describeError(error)}`, {
       endpoint: endpoint.display,
       hint: 'check the engine log; retry when the engine is healthy',
       cause: error,
     });
+  } finally {
+    await output.close();
   }
 }
 
@@ -196,7 +204,7 @@ async function send(agent: Dispatcher, endpoint: Endpoint, requestPath: string, 
       hint: 'list local images with `docker images` (or `podman images`) and check the name',
     });
   }
-  throw new EngineError('engine.request_failed', `${endpoint.display} answered ${response.statusCode} for image ${name}${detail ? `: ${detail}` : ''}`, {
+  throw new EngineError('engine.request_failed', `${endpoint.display} returned status ${response.statusCode} for image ${name}${detail ? `: ${detail}` : ''}`, {
     endpoint: endpoint.display,
     status: response.statusCode,
     hint: 'check the engine log',
@@ -212,7 +220,7 @@ function unreachable(endpoint: Endpoint, error: unknown): EngineError {
   });
 }
 
-/** The `message` field of an engine error body, shortened. */
+/** Returns the `message` field of an engine error body, shortened. */
 function engineMessage(body: Buffer): string {
   try {
     const message = (JSON.parse(body.toString('utf8')) as { message?: unknown }).message;
@@ -234,25 +242,4 @@ async function readLimited(body: Dispatcher.ResponseData['body'], maxBytes: numb
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
-}
-
-/** Passes bytes through until `maxBytes`, then fails with the error `makeError` builds. */
-class ByteLimit extends Transform {
-  private total = 0;
-
-  constructor(
-    private readonly maxBytes: number,
-    private readonly makeError: () => Error,
-  ) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.total += chunk.length;
-    if (this.total > this.maxBytes) {
-      callback(this.makeError());
-      return;
-    }
-    callback(null, chunk);
-  }
 }

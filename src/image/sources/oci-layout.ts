@@ -13,11 +13,11 @@ export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 /** The annotation containerd and Docker write with the full image name. */
 const CONTAINERD_NAME_ANNOTATION = 'io.containerd.image.name';
 
-/** Max depth of nested indexes; real layouts nest one level (a layout index over an image index). */
+/** Max depth of nested indexes. A multi-platform image in a layout nests one level: index.json, then its image index. */
 const MAX_INDEX_DEPTH = 4;
 
 export interface OciLayoutOptions {
-  /** The `org.opencontainers.image.ref.name` to open; needed when the layout holds several. */
+  /** The `org.opencontainers.image.ref.name` to open; required when the layout contains several. */
   tag?: string;
   /** Platform to pick from a multi-platform index; default the host's. */
   platform?: Platform;
@@ -110,8 +110,8 @@ function selectByTag(manifests: Descriptor[], location: string, tag: string | un
     });
   }
   if (manifests.length === 1) return manifests[0]!;
-  if (manifests.length === 0) throw new ImageFormatError(`OCI layout ${location} holds no images`);
-  throw new InputError(`OCI layout ${location} holds ${manifests.length} images; choose one of ${listNames(names)}`, {
+  if (manifests.length === 0) throw new ImageFormatError(`OCI layout ${location} contains no images`);
+  throw new InputError(`OCI layout ${location} contains ${manifests.length} images, so a name is required: ${listNames(names)}`, {
     hint: 'add the name after the path: oci:PATH:NAME',
   });
 }
@@ -153,7 +153,7 @@ export async function readBlob(store: BlobStore, descriptor: Descriptor, maxByte
   const body = await store.readFile(blobPath(descriptor.digest), maxBytes);
   verifyDigest(body, descriptor.digest, store.location);
   if (body.length !== descriptor.size) {
-    throw new ImageFormatError(`blob ${descriptor.digest} in ${store.location} is ${body.length} bytes, but its descriptor says ${descriptor.size}`);
+    throw new ImageFormatError(`blob ${descriptor.digest} in ${store.location} is ${body.length} bytes, but its descriptor gives ${descriptor.size}`);
   }
   return body;
 }

@@ -7,7 +7,7 @@ import { BosunError, ImageFormatError, InputError, describeError } from '../../c
 import { normalizeTarPath, resolveArchiveLink } from '../tar-path.js';
 import { missingFile, tooLarge, type BlobStore } from './blob-store.js';
 
-/** Where one member of an uncompressed tar lives in the file. */
+/** Location of one member of an uncompressed tar in the file. */
 export interface ArchiveMember {
   path: string;
   type: 'file' | 'link' | 'other';
@@ -21,7 +21,7 @@ export interface ArchiveMember {
 /** Max members in an archive index: `docker save` writes a few per layer. */
 export const MAX_ARCHIVE_MEMBERS = 100_000;
 
-/** Max symlink or hard-link hops when resolving a member; `docker save` uses one per shared layer. */
+/** Max symlink or hard-link hops when resolving a member. `docker save` links a layer shared by two images once. */
 const MAX_LINK_HOPS = 8;
 
 const TAR_HEADER_BYTES = 512;
@@ -41,7 +41,7 @@ export class TarArchiveStore implements BlobStore {
   /**
    * Indexes the tar at `file`. Members whose paths leave the archive root are left out.
    *
-   * @throws ImageFormatError when the file is not a readable uncompressed tar.
+   * @throws ImageFormatError when the file is not a readable uncompressed tar, InputError when it is missing.
    */
   static async index(file: string, signal?: AbortSignal): Promise<TarArchiveStore> {
     const members = await indexMembers(file, signal);
