@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { writeCycloneDxSbom, writeSpdxSbom } from '../../catalog/sbom/index.js';
 import { bosunVersion } from '../../common/version.js';
-import { catalogueTarget, type CatalogueOutcome } from '../../scan/index.js';
+import { buildScanReport } from '../../report/build.js';
+import { catalogueTarget, ecosystemOf, type CatalogueOutcome } from '../../scan/index.js';
 import { withStore } from '../context.js';
 import { addImageOptions, openTargetOptions, type ImageCommandOptions } from '../image-options.js';
 import { layerProgress } from '../progress.js';
@@ -36,7 +37,18 @@ function renderSbom(outcome: CatalogueOutcome, format: SbomOptions['format']): s
       return writeCycloneDxSbom(outcome.catalogue, outcome.image, options);
     case 'spdx':
       return writeSpdxSbom(outcome.catalogue, outcome.image, options);
-    case 'json':
-      return `${JSON.stringify({ image: outcome.image, ...outcome.catalogue, warnings: [...outcome.warnings, ...outcome.catalogue.warnings] }, null, 2)}\n`;
+    case 'json': {
+      // The scan report's shape without findings, so both commands share one documented contract.
+      const { vulnerabilities: _v, summary, ...report } = buildScanReport({
+        target: outcome.image.target ?? '',
+        image: outcome.image,
+        catalogue: outcome.catalogue,
+        findings: [],
+        warnings: outcome.warnings,
+        ecosystemOf,
+        bosunVersion,
+      });
+      return `${JSON.stringify({ ...report, summary: { packages: summary.packages } }, null, 2)}\n`;
+    }
   }
 }
