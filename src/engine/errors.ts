@@ -67,8 +67,18 @@ export function classifyConnectionError(endpoint: EngineEndpoint, where: string,
   }
   return new EngineError('engine.connection_lost', `connection to ${where} failed (${subject}): ${reason}`, {
     ...details,
-    hint: 'check that the engine is running and that no proxy closes the connection, then retry',
+    hint: connectionLostHint(endpoint),
   });
+}
+
+/**
+ * A daemon that rejects a client certificate under TLS 1.3 often just closes the connection,
+ * and so does a TLS port spoken to in plain HTTP, so the hint names those causes for TCP.
+ */
+function connectionLostHint(endpoint: EngineEndpoint): string {
+  if (endpoint.tls) return 'check that the daemon trusts the CA that signed cert.pem (its --tlscacert), then retry';
+  if (endpoint.url.startsWith('tcp://')) return 'if the daemon listens with TLS, set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH; otherwise check that it is running';
+  return 'check that the engine is running and that no proxy closes the connection, then retry';
 }
 
 /** The Node or undici error code of `error` or of its cause. */
