@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { registerAudit } from './audit.js';
 import { registerDb } from './db.js';
 import { registerSbom } from './sbom.js';
 import { registerScan } from './scan.js';
+import { registerTrust } from './trust.js';
 
 /** Every CLI command, in help order. Each registers itself on the program it is given. */
-export const commands: Array<(program: Command) => void> = [registerSbom, registerScan, registerDb];
+export const commands: Array<(program: Command) => void> = [registerSbom, registerScan, registerDb, registerTrust, registerAudit];
