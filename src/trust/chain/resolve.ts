@@ -214,7 +214,7 @@ async function parentFromAnnotations(facts: ImageFacts, context: ChainContext, w
     return undefined;
   }
   const reference = name ?? base.references[0];
-  const detail = `${BASE_NAME_ANNOTATION}=${name ?? '(unset)'} and ${BASE_DIGEST_ANNOTATION}=${digest}, and its ${plural(base.diffIds.length, 'layer')} are a prefix of this image's`;
+  const detail = `${BASE_NAME_ANNOTATION}=${name ?? '(unset)'} and ${BASE_DIGEST_ANNOTATION}=${digest}, and the base's layers are a prefix of this image's: ${base.diffIds.length} of ${facts.diffIds.length}`;
   return { kind: 'parent', node: { facts: base, reference, digest: digest as Digest, evidence: 'annotation', detail } };
 }
 
@@ -238,8 +238,8 @@ function parentFromLayers(node: Node, facts: ImageFacts, context: ChainContext, 
     .sort((a, b) => rank(a, context) - rank(b, context) || (a.configDigest < b.configDigest ? -1 : 1))[0]!;
   const identical = longest === facts.diffIds.length;
   const detail = identical
-    ? `the image has the same ${plural(longest, 'layer')} as ${best.references[0] ?? best.configDigest} and differs only in its config`
-    : `its ${plural(longest, 'layer')} are the longest known prefix of this image's ${facts.diffIds.length}`;
+    ? `the image has the same layers (${longest}) as ${best.references[0] ?? best.configDigest} and differs only in its config`
+    : `its layers are the longest known prefix of this image's: ${longest} of ${facts.diffIds.length}`;
   const baseFacts = factsOfKnown(best);
   return { kind: 'parent', node: { facts: baseFacts, reference: best.references[0], digest: best.manifestDigest ?? best.configDigest, evidence: identical ? 'identical' : 'layer-prefix', detail } };
 }
@@ -278,8 +278,4 @@ function nameOf(reference: string): string | undefined {
 
 function isPrefix(prefix: readonly string[], of: readonly string[]): boolean {
   return prefix.length <= of.length && prefix.every((value, index) => of[index] === value);
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
