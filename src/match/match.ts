@@ -33,13 +33,17 @@ export interface MatchReport {
  * packages' ecosystems and names, in batches, then matches in memory.
  */
 export async function matchPackages(store: Store, os: OsInfo | undefined, packages: Package[], options: MatchOptions = {}): Promise<Finding[]> {
+  return matchAgainst(await loadAdvisoryIndex(store, os, packages), os, packages, options);
+}
+
+/** Loads the stored advisory entries that could affect these packages into an in-memory index. */
+export async function loadAdvisoryIndex(store: Store, os: OsInfo | undefined, packages: Package[]): Promise<AdvisoryIndex> {
   const keys = new Map<string, AffectedKey>();
   for (const pkg of packages) {
     const query = queryForPackage(os, pkg);
     if (query) keys.set(`${query.base}\u0000${query.name}`, { base: query.base, name: query.name });
   }
-  const index = AdvisoryIndex.fromEntries(await loadAffectedEntries(store, [...keys.values()]));
-  return matchAgainst(index, os, packages, options);
+  return AdvisoryIndex.fromEntries(await loadAffectedEntries(store, [...keys.values()]));
 }
 
 /** Matches packages against an in-memory index; no I/O. */

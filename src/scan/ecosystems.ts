@@ -3,7 +3,7 @@ import type { OsInfo, Package } from '../catalog/types.js';
 import type { Store } from '../store/index.js';
 
 /**
- * The OSV ecosystems (as osv.dev names its exports: `Debian`, `Alpine`, `npm`) that the stored
+ * Lists the OSV ecosystems (as osv.dev names its exports: `Debian`, `Alpine`, `npm`) that the stored
  * images need advisories from, read from their recorded catalogues.
  */
 export async function ecosystemsOfStoredImages(store: Store): Promise<string[]> {

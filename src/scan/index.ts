@@ -4,8 +4,7 @@ import type { Warning } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import { bosunVersion } from '../common/version.js';
 import { openTarget, type OpenTargetOptions } from '../image/index.js';
-import { matchReport, AdvisoryIndex } from '../match/index.js';
-import { loadAffectedEntries, queryForPackage, type AffectedKey } from '../advisory/index.js';
+import { loadAdvisoryIndex, matchReport } from '../match/index.js';
 import { buildScanReport } from '../report/build.js';
 import type { ScanReport } from '../report/types.js';
 import type { Store } from '../store/index.js';
@@ -69,7 +68,7 @@ export async function scanTarget(target: string, store: Store, options: Omit<Cat
   const outcome = await catalogueTarget(target, { ...options, store });
   const { catalogue } = outcome;
 
-  const index = await loadIndexFor(store, catalogue);
+  const index = await loadAdvisoryIndex(store, catalogue.os, catalogue.packages);
   const matched = matchReport(index, catalogue.os, catalogue.packages);
 
   return buildScanReport({
@@ -81,14 +80,4 @@ export async function scanTarget(target: string, store: Store, options: Omit<Cat
     ecosystemOf,
     bosunVersion,
   });
-}
-
-/** Loads the advisory rows for the packages of one catalogue. */
-async function loadIndexFor(store: Store, catalogue: Catalogue): Promise<AdvisoryIndex> {
-  const keys = new Map<string, AffectedKey>();
-  for (const pkg of catalogue.packages) {
-    const query = queryForPackage(catalogue.os, pkg);
-    if (query) keys.set(`${query.base}\u0000${query.name}`, { base: query.base, name: query.name });
-  }
-  return AdvisoryIndex.fromEntries(await loadAffectedEntries(store, [...keys.values()]));
 }
