@@ -90,11 +90,11 @@ export class EngineClient {
     });
   }
 
-  /** Checks that the engine answers `GET /_ping`. */
+  /** Checks that the engine responds OK to `GET /_ping`. */
   async ping(options: RequestOptions = {}): Promise<void> {
     const { body } = await this.transport.call('/_ping', { subject: 'ping', signal: options.signal });
     if (body.toString('utf8').trim() !== 'OK') {
-      throw new EngineError('engine.invalid_response', `${this.transport.describe()} answered ping with "${truncate(body.toString('utf8'), 40)}"`, {
+      throw new EngineError('engine.invalid_response', `${this.transport.describe()} returned "${truncate(body.toString('utf8'), 40)}" for ping, expected OK`, {
         endpoint: this.endpoint.url,
         hint: 'check that the address points at a Docker or Podman API socket',
       });
@@ -281,7 +281,7 @@ export class EngineClient {
       subject: `container ${id}`,
       query: { t: timeoutSec },
       okStatuses: [304],
-      // The engine answers only once the container has stopped.
+      // The engine responds only once the container has stopped.
       timeoutMs: timeoutSec * 1000 + this.defaultTimeoutMs(),
       signal: options.signal,
     });
@@ -357,7 +357,7 @@ export class EngineClient {
     if (this.negotiated === undefined) {
       const attempt = this.fetchVersion(options);
       this.negotiated = attempt;
-      // A failed attempt is not cached: the next call asks again.
+      // A failed attempt is not cached, so the next call requests the version again.
       attempt.catch(() => {
         if (this.negotiated === attempt) this.negotiated = undefined;
       });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { truncate } from '../common/digest.js';
 import { InputError } from '../common/errors.js';
 
-/** Which engine an endpoint is declared to be. `unknown` until `EngineClient.version()` tells. */
+/** Engine type the caller declared for an endpoint. `EngineClient.version()` reports the actual one. */
 export type EngineKind = 'docker' | 'podman' | 'unknown';
 
 /** Paths of the PEM files for a TLS endpoint, as in DOCKER_CERT_PATH's ca.pem, cert.pem and key.pem. */
@@ -38,7 +38,7 @@ export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 /** Rootful Podman's API socket (`podman system service`, or podman.socket under systemd). */
 export const DEFAULT_PODMAN_SOCKET = '/run/podman/podman.sock';
 
-/** Port Docker assigns to TLS; `tcp://host` without a port gets it when TLS is on, 2375 otherwise. */
+/** Port Docker uses for TLS. `tcp://host` without a port gets it when TLS is on, and 2375 otherwise. */
 const TLS_PORT = 2376;
 const PLAIN_PORT = 2375;
 
@@ -46,9 +46,8 @@ const PLAIN_PORT = 2375;
  * Parses an engine address: `unix:///path.sock`, a bare absolute socket path, or `tcp://host:port`.
  *
  * A `tcp://` endpoint without `tls` is accepted only for loopback hosts. The Docker API gives
- * root on the daemon's host to anyone who can reach it, so a plain TCP port on a network lets
- * any host on that network take over the machine, and lets anyone in between read and alter
- * what Bosun sees.
+ * root on the daemon's host to anyone who can reach it. A plain TCP port on a network lets any
+ * host on that network take over the machine, and lets anyone in between alter what Bosun reads.
  *
  * @throws InputError for any other scheme, a malformed address, or plain TCP to a non-loopback host.
  */
@@ -95,7 +94,7 @@ export function tlsFromCertPath(directory: string): EngineTls {
 
 /** Reports whether `host` (a URL host name, IPv6 without brackets) is a loopback address or `localhost`. */
 export function isLoopbackHost(host: string): boolean {
-  // NOTE: `localhost` is trusted to resolve to loopback, as RFC 6761 asks of resolvers.
+  // NOTE: `localhost` is trusted to resolve to a loopback address, although a hosts file could map it elsewhere.
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   if (isIP(host) === 6) return host === '::1' || /^::ffff:127\./i.test(host);
@@ -130,7 +129,8 @@ function tcpEndpoint(value: string, kind: EngineKind, options: ParseEndpointOpti
     });
   }
 
-  const port = url.port === '' ? (options.tls ? TLS_PORT : PLAIN_PORT) : Number(url.port);
+  const defaultPort = options.tls ? TLS_PORT : PLAIN_PORT;
+  const port = url.port === '' ? defaultPort : Number(url.port);
   const hostPart = isIP(host) === 6 ? `[${host}]` : host;
   const normalized = `tcp://${hostPart}:${port}`;
   const endpoint: EngineEndpoint = { name: options.name ?? defaultName(kind, normalized), url: normalized, kind };

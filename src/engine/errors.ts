@@ -72,8 +72,8 @@ export function classifyConnectionError(endpoint: EngineEndpoint, where: string,
 }
 
 /**
- * A daemon that rejects a client certificate under TLS 1.3 often just closes the connection,
- * and so does a TLS port spoken to in plain HTTP, so the hint names those causes for TCP.
+ * Returns the hint for a dropped connection. A daemon that rejects a client certificate under
+ * TLS 1.3 often just closes the connection, and so does a TLS port that receives plain HTTP.
  */
 function connectionLostHint(endpoint: EngineEndpoint): string {
   if (endpoint.tls) return 'check that the daemon trusts the CA that signed cert.pem (its --tlscacert), then retry';
@@ -81,7 +81,7 @@ function connectionLostHint(endpoint: EngineEndpoint): string {
   return 'check that the engine is running and that no proxy closes the connection, then retry';
 }
 
-/** The Node or undici error code of `error` or of its cause. */
+/** Returns the Node or undici error code of `error` or of its cause. */
 export function errorCode(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
     const code = (current as { code?: unknown }).code;

@@ -10,7 +10,7 @@ import type { EngineEvent } from './types.js';
 
 const log = logger('engine.events');
 
-/** Longest event line accepted, in bytes. Real events are well under 4 KiB; labels make them grow. */
+/** Maximum length of one event line, in bytes. Events carry a few IDs and the object's labels, so this is generous. */
 export const MAX_EVENT_LINE_BYTES = 1024 * 1024;
 
 export interface EventsOptions {

@@ -11,7 +11,7 @@ export interface WaitHealthyOptions {
   signal?: AbortSignal;
 }
 
-/** Whether a container runs a healthcheck: it has one configured and it is not `["NONE"]`. */
+/** Reports whether a container runs a healthcheck: one is configured and it is not `["NONE"]`. */
 export function hasHealthcheck(inspect: ContainerInspect): boolean {
   const test = inspect.config.healthcheck?.Test;
   if (inspect.state.health !== undefined) return true;

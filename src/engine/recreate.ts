@@ -59,9 +59,9 @@ const CARRIED_CONFIG_FIELDS = [
 const SWARM_TASK_LABEL = 'com.docker.swarm.task.id';
 
 /**
- * Builds the create call that recreates a container from `newImage` with the same settings:
- * Env, Cmd, Entrypoint, Labels, Healthcheck, User, WorkingDir, ExposedPorts and the other
- * `Config` fields, `HostConfig` as returned by inspect, and its networks with their aliases,
+ * Builds the create call that recreates a container from `newImage` with the same settings.
+ * It carries Env, Cmd, Entrypoint, Labels, Healthcheck, User, WorkingDir, ExposedPorts and the
+ * other `Config` fields, and `HostConfig` as returned by inspect. Networks keep their aliases,
  * links and static addresses. Anonymous volumes are mounted again by name, so their data stays.
  *
  * What cannot be carried over:
@@ -110,7 +110,7 @@ function carriedConfig(inspect: ContainerInspect, defaults: ContainerConfig | un
     if (raw[field] !== undefined && raw[field] !== null) config[field] = structuredClone(raw[field]);
   }
 
-  // Docker sets the hostname to the first 12 characters of the container ID unless told otherwise.
+  // Docker sets the hostname to the first 12 characters of the container ID unless the create call sets one.
   const hostname = raw['Hostname'];
   if (typeof hostname === 'string' && hostname !== '' && hostname !== inspect.id.slice(0, 12)) config['Hostname'] = hostname;
 
@@ -167,7 +167,7 @@ function reuseAnonymousVolumes(inspect: ContainerInspect, hostConfig: Record<str
   for (const mount of inspect.mounts) {
     if (mount.type !== 'volume' || named.has(mount.destination)) continue;
     if (volumesFrom.length > 0) {
-      // Mounts from --volumes-from cannot be told apart from anonymous volumes in inspect output.
+      // Mounts from --volumes-from cannot be distinguished from anonymous volumes in inspect output.
       notCarried.push(`volume ${mount.name} at ${mount.destination} is not mounted again, because the container uses --volumes-from`);
       continue;
     }
@@ -200,10 +200,10 @@ function networksFor(
   };
 }
 
-/** The user-set parts of an endpoint; addresses the engine assigned are left for it to assign again. */
+/** Returns the user-set parts of an endpoint. Addresses the engine assigned are left for it to assign again. */
 function endpointConfig(network: NetworkEndpoint, shortId: string): Record<string, unknown> {
   const config: Record<string, unknown> = {};
-  // The engine adds the short container ID as an alias by itself; the old one would point at the new container.
+  // The engine adds the container's short ID as an alias itself. Copying the old one would make the new container reachable under the old ID.
   const aliases = network.aliases.filter((alias) => alias !== shortId);
   if (aliases.length > 0) config['Aliases'] = aliases;
   if (network.links.length > 0) config['Links'] = network.links;

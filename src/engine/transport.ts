@@ -42,7 +42,7 @@ export interface OpenResponse {
 
 /**
  * HTTP to one engine over undici: a unix socket, or TCP with optional TLS client certificates.
- * It knows nothing of API versions; callers pass full paths.
+ * It does not handle API versions, so callers pass full paths.
  */
 export class EngineTransport {
   readonly endpoint: EngineEndpoint;
@@ -154,7 +154,7 @@ export class EngineTransport {
   private tooLarge(subject: string): EngineError {
     return new EngineError('engine.invalid_response', `${this.describe()} sent a response over ${this.options.maxResponseBytes} bytes for ${subject}`, {
       endpoint: this.endpoint.url,
-      hint: 'raise maxResponseBytes if the engine really holds that many objects',
+      hint: 'raise maxResponseBytes if the engine really has that many objects',
     });
   }
 }
@@ -196,14 +196,14 @@ function parseJson(body: Buffer, what: () => string, endpoint: EngineEndpoint): 
   }
 }
 
-/** The `message` field of an engine error body, shortened. */
+/** Extracts the `message` field of an engine error body, shortened. */
 function engineMessage(body: Buffer): string {
   const text = body.toString('utf8');
   try {
     const message = (JSON.parse(text) as { message?: unknown }).message;
     if (typeof message === 'string') return truncate(message, 300);
   } catch {
-    // Not JSON: some proxies and old engines answer in plain text.
+    // Not JSON: some proxies and old engines respond in plain text.
   }
   return truncate(text.trim(), 300);
 }

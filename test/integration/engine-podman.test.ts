@@ -4,7 +4,7 @@ import { EngineClient, hasHealthcheck, parseEndpoint } from '../../src/engine/in
 import { ensureLab, labSkipReason } from '../helpers/lab.js';
 
 const skip = labSkipReason();
-/** Podman holds the lab image only under its registry name. */
+/** Podman stores the lab image only under its registry name. */
 const IMAGE = '127.0.0.1:5000/lab/app:1';
 
 function podman(): EngineClient {

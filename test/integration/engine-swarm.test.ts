@@ -97,7 +97,7 @@ test('swarm services and tasks', { skip }, async (t) => {
   const updated = await engine.inspectService(id);
   assert.ok(updated.version > service.version);
   assert.equal(updated.labels['bosun.test.updated'], '1');
-  // Docker 20.10 answers 500 "update out of sequence"; the status is the engine's choice, the text is swarmkit's.
+  // Docker 20.10 returns HTTP 500 "update out of sequence". The status differs between engines, so the check is on swarmkit's message.
   await assert.rejects(engine.updateService(id, service.version, spec), (error: unknown) => error instanceof EngineError && /out of sequence/.test(error.message));
 
   docker(lab, ['service', 'rm', name]);

@@ -33,7 +33,7 @@ function makeCa(name: string): void {
   openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}-key.pem`, '-out', `${name}.pem`, '-days', '1', '-subj', `/CN=${name}`]);
 }
 
-/** The three TLS files for a client: `ca` to check the server, `client` as the client certificate. */
+/** Returns the three TLS files for a client: `ca` to check the server, `client` as the client certificate. */
 function tlsFiles(ca: string, client: string): EngineTls {
   return { ca: path.join(dir, `${ca}.pem`), cert: path.join(dir, `${client}.pem`), key: path.join(dir, `${client}-key.pem`) };
 }

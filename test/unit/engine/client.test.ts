@@ -151,7 +151,7 @@ test('client caps response size', async (t) => {
 
 test('client times out a hung engine', async (t) => {
   const engine = await startFakeEngine(() => {
-    // Never answers anything but /version.
+    // Responds to nothing but /version.
   });
   t.after(() => engine.close());
   const error = await expectEngineError(engine.client({ timeoutMs: 300 }).info(), 'engine.timeout');

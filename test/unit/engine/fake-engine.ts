@@ -17,12 +17,12 @@ export interface FakeEngine {
   close(): Promise<void>;
 }
 
-/** A `GET /version` response from an engine serving API `apiVersion` down to `minApiVersion`. */
+/** Builds a `GET /version` response from an engine serving API `apiVersion` down to `minApiVersion`. */
 export function versionBody(apiVersion = '1.41', minApiVersion = '1.12'): string {
   return JSON.stringify({ Version: '20.10.24', ApiVersion: apiVersion, MinAPIVersion: minApiVersion, Os: 'linux', Arch: 'amd64' });
 }
 
-/** Starts a fake engine. `/version` is answered with API 1.41 unless `handler` ends the response itself. */
+/** Starts a fake engine. It responds to `/version` with API 1.41 unless `handler` ends the response itself. */
 export async function startFakeEngine(handler: Handler): Promise<FakeEngine> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bosun-fake-engine-'));
   const socketPath = path.join(dir, 'engine.sock');

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { EngineError } from '../../../src/common/errors.js';
 import { startFakeEngine, json } from './fake-engine.js';
 
-/** A container inspect body with the given state; a healthcheck unless `health` is undefined. */
+/** Builds a container inspect body with the given state, and a healthcheck unless `health` is undefined. */
 function inspectBody(state: { Status: string; Running: boolean; ExitCode?: number }, health?: string, output?: string): unknown {
   return {
     Id: 'c1',
