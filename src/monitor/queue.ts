@@ -106,7 +106,10 @@ export class ScanQueue {
   private readonly log: Logger;
   private controller: AbortController | undefined;
   private workers: Promise<void>[] = [];
-  private wake: (() => void) | undefined;
+  /** Resolvers of idle workers' waits. */
+  private readonly waiters = new Set<() => void>();
+  /** Set by notify() while no worker waits, so that the next worker to go idle looks again at once. */
+  private woken = false;
   private stopping = false;
 
   constructor(private readonly options: ScanQueueOptions) {
@@ -123,7 +126,8 @@ export class ScanQueue {
 
   /** Wakes idle workers, so a job queued just now starts without waiting for the poll interval. */
   notify(): void {
-    this.wake?.();
+    this.woken = true;
+    for (const wake of this.waiters) wake();
   }
 
   /**
@@ -134,7 +138,7 @@ export class ScanQueue {
     const controller = this.controller;
     if (!controller) return;
     this.stopping = true;
-    this.wake?.();
+    this.notify();
     const timer = setTimeout(() => controller.abort(new Error('scan queue stopped')), timeoutMs);
     await Promise.allSettled(this.workers);
     clearTimeout(timer);
@@ -158,14 +162,24 @@ export class ScanQueue {
         return false;
       });
       if (ran || this.stopping) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.pollIntervalMs ?? 5000);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      if (this.woken) {
+        this.woken = false;
+        continue;
+      }
+      await this.idle();
     }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, this.options.pollIntervalMs ?? 5000);
+      this.waiters.add(wake);
+    });
   }
 
   /** Claims and runs one job. Returns false when none was queued. */
