@@ -8,7 +8,7 @@ export const DEFAULT_SYNC_SCHEDULE = '17 3 * * *';
 export const DEFAULT_CONCURRENCY = 2;
 /** Full re-read of every engine's container list, besides following its event stream. */
 export const DEFAULT_RESYNC_INTERVAL = '5m';
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
 /** A five- or six-field cron expression that croner accepts. */
 export const cronSchema = z.string().refine(isValidCron, 'invalid cron expression; expected five fields such as "17 3 * * *"');
