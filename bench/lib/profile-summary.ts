@@ -1,0 +1,92 @@
+/**
+ * Summarises a V8 `.cpuprofile` (written by `node --cpu-prof`) by where the time went: self time
+ * per npm package, per Bosun source folder, and for Node internals, garbage collection and idle.
+ *
+ *   npx tsx bench/lib/profile-summary.ts PROFILE.cpuprofile [rows]
+ */
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time of one bucket, in milliseconds. */
+export interface ProfileBucket {
+  bucket: string;
+  selfMs: number;
+}
+
+/**
+ * Sums self time per bucket (package, source folder or V8 pseudo-frame), largest first. Time in
+ * Node internals and native code goes to the nearest calling package or source folder, so that
+ * hashing and stream plumbing show up under the code that asked for them. Internal time with no
+ * such caller is mostly the ES module loader reading and compiling files at start-up.
+ */
+export function summariseProfile(profile: CpuProfile): ProfileBucket[] {
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+
+  const bucketOf = new Map<number, string>();
+  for (const node of profile.nodes) bucketOf.set(node.id, attributedBucket(node.id, frames, parentOf));
+
+  const totals = new Map<string, number>();
+  profile.samples.forEach((nodeId, index) => {
+    const bucket = bucketOf.get(nodeId) ?? '(unknown)';
+    // timeDeltas[i] is the gap, in microseconds, before sample i.
+    totals.set(bucket, (totals.get(bucket) ?? 0) + (profile.timeDeltas[index] ?? 0) / 1000);
+  });
+  return [...totals.entries()].map(([bucket, selfMs]) => ({ bucket, selfMs })).sort((a, b) => b.selfMs - a.selfMs);
+}
+
+function attributedBucket(id: number, frames: Map<number, ProfileNode['callFrame']>, parentOf: Map<number, number>): string {
+  const own = bucketFor(frames.get(id) ?? { functionName: '(unknown)', url: '' });
+  if (own !== 'node internals' && own !== '(native)') return own;
+
+  for (let current = parentOf.get(id); current !== undefined; current = parentOf.get(current)) {
+    const caller = bucketFor(frames.get(current) ?? { functionName: '(unknown)', url: '' });
+    if (caller !== 'node internals' && caller !== '(native)' && !caller.startsWith('(')) return `${caller} (in node)`;
+  }
+  return 'node internals, no caller (module loading, event loop)';
+}
+
+function bucketFor(frame: ProfileNode['callFrame']): string {
+  const { url, functionName } = frame;
+  if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
+  if (url.startsWith('node:')) return 'node internals';
+
+  const modules = url.lastIndexOf('/node_modules/');
+  if (modules >= 0) {
+    const parts = url.slice(modules + '/node_modules/'.length).split('/');
+    return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] ?? url);
+  }
+  const source = /\/(?:dist|src)\/([^/]+)\//.exec(url);
+  if (source) return `bosun ${source[1]}/`;
+  return url;
+}
+
+function main(argv: string[]): void {
+  const [file, rows = '25'] = argv;
+  if (!file) {
+    process.stderr.write('usage: npx tsx bench/lib/profile-summary.ts PROFILE.cpuprofile [rows]\n');
+    process.exitCode = 2;
+    return;
+  }
+  const buckets = summariseProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
+  const total = buckets.reduce((sum, entry) => sum + entry.selfMs, 0);
+  process.stdout.write(`total sampled ${total.toFixed(0)} ms\n`);
+  for (const entry of buckets.slice(0, Number(rows))) {
+    process.stdout.write(`${entry.selfMs.toFixed(0).padStart(7)} ms  ${((100 * entry.selfMs) / total).toFixed(1).padStart(5)} %  ${entry.bucket}\n`);
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main(process.argv.slice(2));
