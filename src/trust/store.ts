@@ -49,7 +49,7 @@ export interface BuildRecord {
   builtAt: string;
 }
 
-/** Where a known image came from. */
+/** Origin of a known image. */
 export type KnownOrigin = 'trusted-base' | 'user' | 'scanned';
 
 /** An image chain resolution can name as a base. */
@@ -85,7 +85,7 @@ export async function recordApproval(store: Store, approval: Omit<Approval, 'id'
   });
 }
 
-/** Every approval of a source, newest first. */
+/** Lists every approval of a source, newest first. */
 export async function approvalsOf(store: Store, source: string): Promise<Approval[]> {
   const rows = await store.db.selectFrom('audits').selectAll().where('source', '=', source).orderBy('approved_at', 'desc').orderBy('id', 'desc').execute();
   return rows.map((row) => ({
@@ -102,7 +102,7 @@ export async function approvalsOf(store: Store, source: string): Promise<Approva
   }));
 }
 
-/** The newest approval of a source, or undefined. */
+/** Returns the newest approval of a source, or undefined. */
 export async function latestApproval(store: Store, source: string): Promise<Approval | undefined> {
   return (await approvalsOf(store, source))[0];
 }
@@ -149,7 +149,7 @@ function samePin(a: PinnedImage, b: PinnedImage): boolean {
   return a.reference === b.reference && a.digest === b.digest;
 }
 
-/** The newest build record whose output has this config digest or manifest digest. */
+/** Finds the newest build record whose output has this config digest or manifest digest. */
 export async function findBuild(store: Store, digests: { configDigest: Digest; manifestDigest?: Digest | undefined }): Promise<BuildRecord | undefined> {
   let query = store.db.selectFrom('builds').selectAll();
   query = digests.manifestDigest === undefined
@@ -199,7 +199,7 @@ export async function rememberKnownImage(store: Store, image: Omit<KnownImage, '
   });
 }
 
-/** Every known image: the `known_images` table, then every scanned image not already in it. */
+/** Lists every known image: the `known_images` table, then every scanned image not already in it. */
 export async function listKnownImages(store: Store): Promise<KnownImage[]> {
   const known = await store.db.selectFrom('known_images').selectAll().execute();
   const scanned = await store.db.selectFrom('images').select(['config_digest', 'manifest_digest', 'references', 'diff_ids', 'annotations']).execute();
@@ -233,7 +233,7 @@ export async function listKnownImages(store: Store): Promise<KnownImage[]> {
   return [...out.values()];
 }
 
-/** The known image of a config digest, if any. */
+/** Returns the known image of a config digest, if any. */
 export async function knownImageByConfig(store: Store, configDigest: Digest): Promise<KnownImage | undefined> {
   return (await listKnownImages(store)).find((image) => image.configDigest === configDigest);
 }

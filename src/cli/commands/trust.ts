@@ -170,7 +170,7 @@ function addPolicyOption(command: Command): Command {
   return command.option('--policy <file>', `policy file (default: DATA-DIR/${POLICY_FILE_NAME})`);
 }
 
-/** The policy file: the nearest `--policy`, else `policy.yaml` in the data directory. */
+/** Returns the policy file path: the nearest `--policy`, else `policy.yaml` in the data directory. */
 function policyPath(command: Command): string {
   for (let current: Command | null = command; current !== null; current = current.parent) {
     const value = current.opts<{ policy?: string }>().policy;

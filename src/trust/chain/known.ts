@@ -9,7 +9,7 @@ import { factsOfOpened } from './facts.js';
 
 const log = logger('trust.known');
 
-/** What a refresh of the trusted bases did. */
+/** Outcome of a refresh of the trusted bases. */
 export interface RefreshResult {
   /** References opened and stored. */
   resolved: string[];
@@ -23,7 +23,7 @@ export interface RefreshResult {
  * as a known image, so that layer-prefix evidence can name it. Each pinned digest is opened
  * once and then read from the store. Each listed tag is checked with a HEAD request and opened
  * only when it points to a digest not seen before. A registry failure becomes a warning, and
- * the stored resolution stands.
+ * the stored resolution is used.
  *
  * Glob repositories cannot be listed, so they match only images already known by name.
  */

@@ -26,7 +26,7 @@ export interface ChainLink {
   /** Number of layers; undefined when the image could not be read. */
   layers: number | undefined;
   evidence: LinkEvidence;
-  /** How the evidence ties this image to the one before it, as a sentence. */
+  /** Sentence that names the evidence tying this image to the one before it. */
   detail: string;
   /** The Dockerfile that built this image, from a build record. */
   source?: string;
@@ -37,7 +37,7 @@ export interface ChainLink {
   trustedBy?: string;
 }
 
-/** How a chain ends: `FROM scratch`, a trusted base, or an image whose origin is not known. */
+/** End of a chain: `FROM scratch`, a trusted base, or an image whose origin is not known. */
 export type ChainEnd = 'scratch' | 'trusted-base' | 'unknown';
 
 export interface Chain {
@@ -46,7 +46,7 @@ export interface Chain {
   warnings: Warning[];
 }
 
-/** What chain resolution may consult. */
+/** Sources of evidence for chain resolution. */
 export interface ChainContext {
   policy: CompiledPolicy;
   /** Images that may be bases: trusted bases, scanned images, images the user added. */
@@ -111,7 +111,7 @@ export async function resolveChain(target: ImageFacts, context: ChainContext): P
   }
 }
 
-/** The image with the references of every known image with the same config digest. */
+/** Adds the references of every known image with the same config digest or manifest digest. */
 function identify(facts: ImageFacts, known: KnownImage[]): ImageFacts {
   const same = known.filter((image) => image.configDigest === facts.configDigest || (facts.manifestDigest !== undefined && image.manifestDigest === facts.manifestDigest));
   if (same.length === 0) return facts;
@@ -151,13 +151,14 @@ async function describeNode(node: Node, context: ChainContext): Promise<ChainLin
   return link;
 }
 
-/** A stub's reference with its digest, so that digest pins can match by name. */
+/** Adds `name@digest` for a base read from evidence only, so that digest pins can match by name. */
 function referencesWithDigest(references: string[], node: Node): string[] {
   if (node.digest === undefined || node.reference === undefined) return references;
   const name = nameOf(node.reference);
   return name === undefined ? references : [...references, `${name}@${node.digest}`];
 }
 
+// TODO: an input built from an audited source counts only when it is a trusted base; its own chain is not resolved.
 function describeInput(base: PinnedImage, context: ChainContext): ChainInput {
   const known = findKnownByDigest(context.known, base.digest);
   const name = nameOf(base.reference);
@@ -192,7 +193,7 @@ async function parentFromBuild(node: Node, build: BuildRecord, context: ChainCon
 }
 
 /**
- * The base named by `org.opencontainers.image.base.name` and `.base.digest`. Annotations are
+ * Finds the base named by `org.opencontainers.image.base.name` and `.base.digest`. Annotations are
  * text the image's author wrote, so they count only when the named base can be read and its
  * layers are a prefix of this image's.
  */
@@ -219,7 +220,7 @@ async function parentFromAnnotations(facts: ImageFacts, context: ChainContext, w
 }
 
 /**
- * The known image whose layers are the longest prefix of this image's. An image with the same
+ * Finds the known image whose layers are the longest prefix of this image's. An image with the same
  * layers but another config is taken as the parent (`identical`): it changes only metadata, such
  * as the entrypoint, so it is not the known image itself. Ties go to trusted bases first.
  */
@@ -246,7 +247,9 @@ function parentFromLayers(node: Node, facts: ImageFacts, context: ChainContext, 
 
 function rank(image: KnownImage, context: ChainContext): number {
   if (context.policy.trustedBaseFor(identityOf(image.references, [image.configDigest, image.manifestDigest])) !== undefined) return 0;
-  return image.origin === 'trusted-base' ? 1 : image.origin === 'user' ? 2 : 3;
+  if (image.origin === 'trusted-base') return 1;
+  if (image.origin === 'user') return 2;
+  return 3;
 }
 
 /** Reads an image by digest: from the known images, else through `openBase`. */

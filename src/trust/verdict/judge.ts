@@ -41,10 +41,10 @@ const ORDER: VerdictKind[] = ['blocked', 'untrusted', 'unaudited', 'trusted'];
 export type SourceChecker = (source: BuildSource) => Promise<SourceStatus>;
 
 /**
- * Judges a resolved chain. Every link up to the end must be a trusted base or built from a
- * source the policy lists, that an approval pinned, and that is unchanged since its newest
- * approval; the chain must end in scratch or a trusted base. A blocked image anywhere in the
- * chain, or among the images a build read, blocks the target.
+ * Judges a resolved chain. Every link up to the end must be a trusted base, or built from a
+ * source the policy lists, from content an approval pinned, unchanged since its newest approval.
+ * The chain must end in scratch or a trusted base. A blocked image anywhere in the chain, or
+ * among the images a build read, blocks the target.
  */
 export async function judgeChain(target: string, chain: Chain, policy: CompiledPolicy, checkSource: SourceChecker): Promise<Verdict> {
   const reasons: Record<VerdictKind, string[]> = { blocked: [], untrusted: [], unaudited: [], trusted: [] };

@@ -48,7 +48,7 @@ export interface SourceStatus {
   /** Undefined when the source was never approved or cannot be read. */
   changedSinceApproval: boolean | undefined;
   diff: ApprovalDiff | undefined;
-  /** Why the source cannot be read, when it cannot. */
+  /** Reason the source cannot be read; undefined when it can. */
   error: string | undefined;
 }
 
@@ -87,7 +87,7 @@ export interface AuditStage {
   reachable: boolean;
 }
 
-/** What `bosun audit` shows about a source. */
+/** Report that `bosun audit` shows about a source. */
 export interface AuditReport {
   source: BuildSource;
   stages: AuditStage[];
@@ -131,11 +131,13 @@ export async function auditSource(store: Store, source: BuildSource, options: { 
 }
 
 function auditStage(stage: Stage): AuditStage {
-  const base = stage.base.kind === 'image' ? stage.base.reference : stage.base.kind === 'stage' ? stage.base.name : 'scratch';
+  let base = 'scratch';
+  if (stage.base.kind === 'image') base = stage.base.reference;
+  if (stage.base.kind === 'stage') base = stage.base.name;
   return { index: stage.index, name: stage.name ?? null, base, baseKind: stage.base.kind, unresolved: stage.unresolved ?? null, line: stage.line, reachable: stage.reachable };
 }
 
-/** Longest approver name accepted. */
+/** Maximum length of an approver name, in characters. */
 const MAX_APPROVER_LENGTH = 200;
 
 /**

@@ -5,7 +5,7 @@ import { resolveChain, type ChainContext, type ImageFacts } from '../../../src/t
 import { compilePolicy, policySchema } from '../../../src/trust/policy/index.js';
 import type { BuildRecord, KnownImage } from '../../../src/trust/store.js';
 
-/** A digest made of one repeated hex character pair, readable in failures. */
+/** Builds a digest from the hex of a readable label, so failures show which image is which. */
 function digest(label: string): Digest {
   const hex = Buffer.from(label).toString('hex').padEnd(64, '0').slice(0, 64);
   return `sha256:${hex}` as Digest;
