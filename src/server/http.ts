@@ -57,7 +57,9 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown, where: 
 
   const issue = result.error.issues[0]!;
   const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
-  const field = [...issue.path, ...(unknownKey === undefined ? [] : [unknownKey])].map(String).join('.');
+  const keys = [...issue.path, ...(unknownKey === undefined ? [] : [unknownKey])].map(String);
+  // A query or path parameter is named as a whole, also when one item of a list in it is invalid.
+  const field = where === 'body field' ? keys.join('.') : (keys[0] ?? '');
   const message = unknownKey === undefined ? issue.message : 'unknown field';
   const subject = field === '' ? (where === 'body field' ? 'body' : where) : `${where} ${field}`;
   throw new ApiError(400, 'invalid_request', `invalid ${subject}: ${message}`, field === '' ? undefined : field);
