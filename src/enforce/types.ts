@@ -74,3 +74,11 @@ export interface EnforcementSettings {
 export function verdictAllows(verdict: Verdict): boolean {
   return verdict === 'trusted';
 }
+
+/**
+ * Looks an image up where it will run. Returns undefined when the image is not there (the
+ * engine then rejects the create itself); throws when the lookup fails.
+ */
+export interface ImageResolver {
+  resolveImage(image: string, signal?: AbortSignal): Promise<ResolvedImage | undefined>;
+}
