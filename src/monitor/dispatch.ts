@@ -7,7 +7,7 @@ import type { DeliverySettings } from './types.js';
 
 export const DEFAULT_DELIVERY: DeliverySettings = { attempts: 3, baseDelayMs: 2000, maxRuns: 5, retryAfterMs: 60_000, pollIntervalMs: 30_000 };
 
-/** Longest wait between two runs of one delivery. */
+/** Maximum wait between two runs of one delivery. */
 const MAX_RUN_DELAY_MS = 60 * 60_000;
 
 export interface DispatcherOptions {
@@ -38,10 +38,10 @@ interface PendingDelivery {
 }
 
 /**
- * Sends `pending` deliveries. Each run tries a delivery with `deliver()` (retries with backoff
- * inside the run); a failure schedules the next run through `next_attempt_at`, and after
+ * Sends `pending` deliveries. Each run tries a delivery with `deliver()`, which retries with
+ * backoff inside the run. A failure schedules the next run through `next_attempt_at`. After
  * `maxRuns` runs, or at once for a permanent failure, the delivery becomes `dead` with its last
- * error, which is the dead-letter record.
+ * error: that row is the dead-letter record.
  *
  * Delivery is at least once: a row is marked `sent` only after the channel accepted the message,
  * so a process killed between the two resends that message at the next start. Receivers can drop

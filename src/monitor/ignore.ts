@@ -111,8 +111,8 @@ export async function removeIgnoreRule(store: Store, id: number): Promise<boolea
 }
 
 /**
- * Decides which rules apply to a finding at `now`: the first active rule that matches hides it;
- * otherwise the most recently expired matching rule is reported, so the user sees that an
+ * Decides which rules apply to a finding at `now`. The first active rule that matches hides it.
+ * Without one, the most recently expired matching rule is reported, so the user sees that an
  * ignore ran out.
  */
 export function applyIgnoreRules(
@@ -149,7 +149,7 @@ function packageMatches(pattern: string, subject: RuleSubject): boolean {
   return wanted.includes('@') ? wanted === actual : wanted === actual.split('@')[0];
 }
 
-/** The purl without qualifiers and subpath, with the percent-encoded `@` of OCI digests decoded. */
+/** Strips qualifiers and subpath from a purl and decodes the percent-encoded `:` of OCI digests. */
 function purlCore(purl: string): string {
   const core = purl.split(/[?#]/)[0] ?? purl;
   return core.replace(/%3[Aa]/g, ':');
@@ -163,7 +163,7 @@ function imageMatches(pattern: string, subject: RuleSubject): boolean {
   return subject.imageNames.some((name) => regex.test(name));
 }
 
-/** The digest a pattern pins: a bare digest, `name@sha256:…` or `pkg:oci/name@sha256%3A…`. */
+/** Extracts the digest a pattern pins: a bare digest, `name@sha256:…` or `pkg:oci/name@sha256%3A…`. */
 function digestInPattern(pattern: string): string | undefined {
   const match = /(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})/.exec(purlCore(pattern));
   return match?.[1];
@@ -267,8 +267,9 @@ export function parseVex(text: string, label = 'VEX document'): VexDocument {
  * Stores the `not_affected` and `fixed` statements of an OpenVEX document as ignore rules with
  * source `vex:<@id>`, replacing the rules of an earlier import of the same document, in one
  * transaction. A product with subcomponents becomes one rule per subcomponent, with the product
- * as the image and the subcomponent as the package; a product purl of type `oci`, a digest or
- * an image reference becomes an image rule; any other purl becomes a package rule.
+ * as the image and the subcomponent as the package. A product without subcomponents becomes an
+ * image rule when it is a purl of type `oci`, a digest or an image reference, and a package rule
+ * when it is any other purl.
  */
 export async function importVex(store: Store, document: VexDocument, now = new Date()): Promise<VexImportResult> {
   const source = `vex:${document['@id']}`;
@@ -334,8 +335,8 @@ export interface ListFindingsOptions {
 }
 
 /**
- * Lists stored findings with the ignore rules applied. Findings stay stored whatever the rules
- * say; a hidden finding is left out unless `includeIgnored` is set.
+ * Lists stored findings with the ignore rules applied. Rules never delete findings, and a hidden
+ * finding is left out unless `includeIgnored` is set.
  */
 export async function listFindings(store: Store, options: ListFindingsOptions = {}): Promise<FindingView[]> {
   let query = store.db.selectFrom('findings').selectAll();

@@ -1,7 +1,7 @@
 /**
  * The monitor: keeps the container inventory of every engine current, scans new images through
  * a durable job queue, syncs advisories on a schedule and re-matches stored images, turns
- * finding and inventory changes into notices, and delivers them. It also answers fleet queries
+ * finding and inventory changes into notices, and delivers them. It also runs fleet queries
  * (`wherePackage`) and applies ignore rules and OpenVEX statements to findings.
  */
 export { Monitor } from './monitor.js';

@@ -46,7 +46,7 @@ export interface InventoryOptions {
   resyncIntervalMs?: number;
   /** First reconnect delay, in milliseconds; it doubles per failure up to `maxBackoffMs`. Default 1000. */
   initialBackoffMs?: number;
-  /** Longest reconnect delay, in milliseconds. Default 60 000. */
+  /** Maximum reconnect delay, in milliseconds. Default 60 000. */
   maxBackoffMs?: number;
   /** Receives images in use and removed containers; errors it throws are logged. */
   onChange?(change: InventoryChange): Promise<void>;
@@ -118,7 +118,7 @@ export class Inventory {
     }
   }
 
-  /** One connection: resync, then follow events until the stream fails or `signal` aborts. */
+  /** Connects once: resyncs, then follows events until the stream fails or `signal` aborts. */
   private async connectAndWatch(signal: AbortSignal, onConnected: () => void): Promise<void> {
     const version = await this.client.version({ signal });
     this.kind = version.kind;

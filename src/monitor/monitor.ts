@@ -76,9 +76,9 @@ export class Monitor {
   }
 
   /**
-   * Starts everything: puts jobs a killed process left `running` back in the queue, connects to
-   * every endpoint, starts the scan workers, the sync schedule and the delivery loop, and
-   * re-matches the stored images once in the background so findings catch up after downtime.
+   * Starts everything. Jobs a killed process left `running` go back in the queue. Then it connects
+   * to every endpoint and starts the scan workers, the sync schedule and the delivery loop. The
+   * stored images are re-matched once in the background, so findings catch up after downtime.
    */
   async start(): Promise<void> {
     if (this.running) return;
@@ -215,8 +215,8 @@ export class Monitor {
       else if (!this.matched.has(image.imageId)) stored.push(image.imageId);
     }
     if (queued) this.queue.notify();
-    // An image catalogued before (by `bosun scan`, or before a restart) has no scan job; match it
-    // once here so a container that starts using it gets its findings and notices.
+    // An image catalogued before (by `bosun scan`, or before a restart) gets no scan job. It is
+    // matched once here, so a container that starts using it gets its findings and notices.
     if (stored.length > 0) await this.rematch(stored);
   }
 }

@@ -5,7 +5,7 @@ import type { EngineEndpoint } from '../engine/index.js';
 import { catalogueTarget, type CatalogueOutcome } from '../scan/index.js';
 import type { Store } from '../store/index.js';
 
-/** What a `scan` job needs: which engine holds the image, and its ID there. */
+/** Payload of a `scan` job: the engine that has the image, and the image ID there. */
 export interface ScanJobPayload {
   endpoint: string;
   /** `docker` or `podman`: picks the `docker-daemon:` or `podman:` transport. */
@@ -131,8 +131,8 @@ export class ScanQueue {
   }
 
   /**
-   * Stops the workers: each finishes its current job, unless `timeoutMs` passes first; then the
-   * running scans are aborted and their jobs stay `running`, to be recovered at the next start.
+   * Stops the workers. Each finishes its current job unless `timeoutMs` passes first. After that
+   * the running scans are aborted, and their jobs stay `running` until the next start recovers them.
    */
   async stop(timeoutMs = 30_000): Promise<void> {
     const controller = this.controller;

@@ -26,7 +26,7 @@ interface StoredImage {
   packages: Package[];
 }
 
-/** What one re-match run shares across images. */
+/** State shared by every image of one re-match run. */
 interface RunContext {
   index: AdvisoryIndex;
   rules: IgnoreRule[];
@@ -174,7 +174,7 @@ async function rematchImage(db: Kysely<Database>, image: StoredImage, context: R
   return result;
 }
 
-/** The matcher keeps one finding per advisory, purl and layer; the table keys on advisory and purl. */
+/** Keeps one finding per advisory and purl, the table's key; the matcher also keys on the layer. */
 function uniqueFindings(findings: readonly Finding[]): Finding[] {
   const unique = new Map<string, Finding>();
   for (const finding of findings) {

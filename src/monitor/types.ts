@@ -32,7 +32,7 @@ export interface MonitorOptions {
   /** Scan jobs run at the same time. Default 2. */
   concurrency?: number;
   /**
-   * Where advisories come from: an `http(s)://` base URL serving `<Ecosystem>/all.zip` (passed
+   * Advisory source: an `http(s)://` base URL serving `<Ecosystem>/all.zip` (passed
    * to `updateAdvisories`), or a local directory or zip (passed to `importAdvisories`). Without
    * it the scheduled sync only re-matches.
    */
@@ -87,7 +87,7 @@ export interface EndpointStatus {
   swarmServices: number;
 }
 
-/** What `Monitor.status()` returns. */
+/** Status report of `Monitor.status()`. */
 export interface MonitorStatus {
   running: boolean;
   endpoints: EndpointStatus[];

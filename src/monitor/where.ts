@@ -138,8 +138,10 @@ export async function wherePackage(store: Store, query: WhereQuery): Promise<Whe
 function matchingPackages(packages: Package[], name: string, range: VersionRange | undefined): WherePackage[] {
   const found: WherePackage[] = [];
   for (const pkg of packages) {
-    const matchedBy = pkg.name === name ? 'name' : pkg.sourceName === name ? 'source' : undefined;
-    if (matchedBy === undefined) continue;
+    let matchedBy: WherePackage['matchedBy'];
+    if (pkg.name === name) matchedBy = 'name';
+    else if (pkg.sourceName === name) matchedBy = 'source';
+    else continue;
 
     const version = matchedBy === 'source' ? (pkg.sourceVersion ?? pkg.version) : pkg.version;
     const scheme = schemeForPackageType(pkg.type);
