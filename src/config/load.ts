@@ -44,7 +44,7 @@ export interface BosunConfig {
   /** Absolute path of the trust policy file. */
   policy: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
-  /** API token from `BOSUN_TOKEN`; never read from the file, so the file holds no secret for the API. */
+  /** API token from `BOSUN_TOKEN`; never read from the file, so the file contains no secret for the API. */
   token: string | undefined;
 }
 
@@ -100,7 +100,7 @@ function readConfigFile(file: string): { config: ConfigFile; locate: Locator } {
   try {
     const buffer = readFileSync(file);
     if (buffer.length > MAX_CONFIG_BYTES) {
-      throw new InputError(`config file ${file} is larger than ${MAX_CONFIG_BYTES} bytes`);
+      throw new InputError(`config file ${file} is larger than ${MAX_CONFIG_BYTES} bytes`, { hint: 'check that --config names the YAML config file' });
     }
     text = buffer.toString('utf8');
   } catch (error) {
@@ -141,7 +141,7 @@ function enginesFromFile(config: ConfigFile, base: string, locate: Locator | und
   );
 }
 
-/** Engines from `--engine` or `BOSUN_ENGINES`: `URL` or `NAME=URL` each. */
+/** Parses engines from `--engine` or `BOSUN_ENGINES`, each `URL` or `NAME=URL`. */
 function enginesFromUrls(values: string[]): EngineEndpoint[] {
   const names = new Set<string>();
   return values.map((value) => {
@@ -154,7 +154,7 @@ function enginesFromUrls(values: string[]): EngineEndpoint[] {
   });
 }
 
-/** `unix:///run/podman/podman.sock` → `podman`; `tcp://build-host:2376` → `build-host`. */
+/** Names an engine after its address: `unix:///run/podman/podman.sock` is `podman`, `tcp://build-host:2376` is `build-host-2376`. */
 function nameFromUrl(url: string): string {
   const socket = /^(?:unix:\/\/)?(\/.*)$/.exec(url)?.[1];
   const raw = socket !== undefined ? path.basename(socket).replace(/\.sock$/, '') : url.replace(/^tcp:\/\//, '').replace(/[:[\]]/g, '-');

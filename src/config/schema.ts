@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 
-/** Where `bosun serve` listens when neither the config file, the environment nor a flag says. */
+/** Listen address of `bosun serve` when neither the config file, the environment nor a flag sets one. */
 export const DEFAULT_LISTEN = '127.0.0.1:8780';
 /** Advisory sync at 03:17 every day: off the hour, so many installs do not hit one mirror at once. */
 export const DEFAULT_SYNC_SCHEDULE = '17 3 * * *';
@@ -42,8 +42,8 @@ const engineSchema = z
   .strict();
 
 /**
- * The config file as written. Paths are taken as written here and resolved against the file's
- * folder by `loadConfig`; channel entries are checked by the notify module's own schemas there too.
+ * The config file as written. `loadConfig` resolves its paths against the file's folder, and it
+ * checks channel entries with the notify module's own schemas.
  */
 export const configFileSchema = z
   .object({

@@ -16,7 +16,7 @@ import { openApiDocument } from './openapi.js';
 /** Request bodies larger than this are rejected with 413; the largest real body is an ignore rule. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-/** Every route the server serves, the OpenAPI document's own route included. */
+/** Route table of the server, the OpenAPI document's own route included. */
 export const routes: readonly RouteSpec[] = (() => {
   const table: RouteSpec[] = [...siteRoutes, ...inventoryRoutes, ...imageRoutes, ...advisoryRoutes, ...findingRoutes, ...noticeRoutes, ...controlRoutes];
   let document: Record<string, unknown> | undefined;

@@ -13,7 +13,7 @@ export interface MonitorControl {
   status(): Promise<MonitorStatus>;
 }
 
-/** What every handler can use. */
+/** Services and settings that every handler can use. */
 export interface ServerContext {
   store: Store;
   /** Absent when the API runs without a monitor, as in tests and in read-only use. */
@@ -26,7 +26,7 @@ export interface ServerContext {
   log: Logger;
 }
 
-/** Who may call a route: an `api` token, a token for `/metrics`, a feed token in the URL, or anyone. */
+/** Caller a route accepts: an `api` token, a token for `/metrics`, a feed token in the URL, or anyone. */
 export type RouteAuth = 'api' | 'metrics' | 'feed' | 'none';
 
 /** The validated input of a request. */
@@ -56,7 +56,7 @@ export interface RouteSpec<Q = any, P = any, B = any> {
   query?: z.ZodType<Q>;
   params?: z.ZodType<P>;
   body?: z.ZodType<B>;
-  /** Status and body of the success response; JSON unless `contentType` says otherwise. */
+  /** Status and body of the success response; JSON unless `contentType` names another type. */
   response: { status: 200 | 201 | 202 | 204; description: string; schema?: z.ZodType; contentType?: string };
   /** Further error statuses besides 400, 401, 403 and 500. */
   errors?: Array<404 | 409 | 503>;

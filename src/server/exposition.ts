@@ -1,8 +1,8 @@
 /*
  * The Prometheus text exposition format, version 0.0.4:
  * https://prometheus.io/docs/instrumenting/exposition_formats/
- * Each family is a HELP line, a TYPE line and its samples; label values escape backslash,
- * double quote and newline; HELP text escapes backslash and newline.
+ * Each family is a HELP line, a TYPE line and its samples. Label values escape backslash, double
+ * quote and newline, and HELP text escapes backslash and newline.
  */
 
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary';

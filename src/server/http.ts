@@ -61,7 +61,8 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown, where: 
   // A query or path parameter is named as a whole, also when one item of a list in it is invalid.
   const field = where === 'body field' ? keys.join('.') : (keys[0] ?? '');
   const message = unknownKey === undefined ? issue.message : 'unknown field';
-  const subject = field === '' ? (where === 'body field' ? 'body' : where) : `${where} ${field}`;
+  let subject = `${where} ${field}`;
+  if (field === '') subject = where === 'body field' ? 'body' : where;
   throw new ApiError(400, 'invalid_request', `invalid ${subject}: ${message}`, field === '' ? undefined : field);
 }
 
@@ -115,7 +116,7 @@ export interface PageResult<T> {
 }
 
 /**
- * Builds a page from rows fetched with `limit + 1`: the extra row only tells that a next page
+ * Builds a page from rows fetched with `limit + 1`: the extra row only shows that a next page
  * exists and is dropped.
  */
 export function pageFromRows<T>(rows: T[], page: Page): PageResult<T> {

@@ -70,7 +70,8 @@ function responses(spec: RouteSpec): JsonObject {
   const success: JsonObject = { description: spec.response.description };
   if (spec.response.status !== 204) {
     const type = spec.response.contentType ?? 'application/json';
-    const schema = spec.response.schema === undefined ? (type === 'application/json' ? { type: 'object' } : { type: 'string' }) : jsonSchema(spec.response.schema, 'output');
+    let schema: JsonObject = type === 'application/json' ? { type: 'object' } : { type: 'string' };
+    if (spec.response.schema !== undefined) schema = jsonSchema(spec.response.schema, 'output');
     success['content'] = { [type.split(';')[0]!]: { schema } };
   }
 

@@ -1,7 +1,7 @@
 import { bosunVersion } from '../common/version.js';
 
 /**
- * The page at `/`: where the API, its OpenAPI document and the feeds are. It holds no data, so
+ * The page at `/`: where the API, its OpenAPI document and the feeds are. It contains no data, so
  * it needs no token. The dashboard replaces it later.
  */
 export function indexPage(): string {

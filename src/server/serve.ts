@@ -44,7 +44,7 @@ export interface StartServerOptions {
   config: BosunConfig;
   /** Allows a listen address other than loopback; without it such an address is rejected. */
   allowRemote?: boolean;
-  /** Where the first-start tokens and warnings are written, apart from the JSON log. Default stderr. */
+  /** Stream for the first-start tokens and warnings, apart from the JSON log. Default stderr. */
   console?: NodeJS.WritableStream;
   /** Runs without the monitor: the API serves the store only. */
   withoutMonitor?: boolean;
@@ -147,7 +147,7 @@ function listen(http: Server, config: BosunConfig): Promise<AddressInfo> {
   });
 }
 
-/** The host a local client uses: a wildcard address is reached through loopback. */
+/** Returns the host a local client connects to, which is loopback for a wildcard address. */
 function clientHost(address: string): string {
   if (address === '0.0.0.0') return '127.0.0.1';
   if (address === '::') return '::1';

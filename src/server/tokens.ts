@@ -3,8 +3,9 @@ import { InputError } from '../common/errors.js';
 import type { Store } from '../store/index.js';
 
 /**
- * Token scopes: `api` reads and writes the whole API and `/metrics`; `metrics` reads only
- * `/metrics`; `feed:all` reads every Atom feed; `feed:endpoint:NAME` reads the feed of one engine.
+ * Token scopes. An `api` token reads and writes the whole API and `/metrics`, and a `metrics`
+ * token reads only `/metrics`. A `feed:all` token reads every Atom feed, and a
+ * `feed:endpoint:NAME` token reads the feed of one engine.
  */
 export type TokenScope = 'api' | 'metrics' | 'feed:all' | `feed:endpoint:${string}`;
 
@@ -103,7 +104,7 @@ export function scopeAllows(scope: TokenScope, accepted: readonly TokenScope[]):
   return accepted.includes(scope);
 }
 
-/** What `ensureInitialTokens` created; the plain tokens are for printing once. */
+/** Tokens that `ensureInitialTokens` created, in plain text for printing once. */
 export interface InitialTokens {
   /** A new API token, when the store had none. */
   api?: { id: number; token: string };

@@ -13,7 +13,7 @@ import { writeZip } from '../unit/advisory/zip-writer.js';
  * Kills `bosun serve` with SIGKILL inside three windows (a scan, an advisory sync, a webhook
  * send), restarts it, and checks that committed rows survive, that the restart finishes the
  * interrupted work, and that no notice is stored twice. The windows are made observable: the
- * scanned image carries a 300 MB layer, and the local receiver holds the OSV download and the
+ * scanned image carries a 300 MB layer, and the local receiver keeps the OSV download and the
  * webhook request open until the test kills the process.
  */
 
@@ -222,7 +222,7 @@ test('serve survives SIGKILL during scan, sync and delivery', { skip, timeout: 1
   const imported = count('select count(*) as n from advisories');
   assert.ok(imported === 0 || imported === RECORDS, `a killed import left ${imported} of ${RECORDS} advisories`);
 
-  // A notice delivery killed while the webhook receiver holds the request.
+  // A notice delivery killed while the webhook receiver keeps the request open.
   receiver.holdHook = true;
   url = await start(config);
   await postSync(url);

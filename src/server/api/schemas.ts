@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The body of every list response. */
+/** Builds the schema of a list response body for `item`. */
 export function listSchema<T extends z.ZodType>(item: T) {
   return z.object({
     items: z.array(item),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -204,4 +204,16 @@ describe('listen and durations', () => {
       assert.equal(parseDuration(text), expected);
     });
   }
+});
+
+describe('docs', () => {
+  test('docs/config.md example loads', () => {
+    const markdown = readFileSync(path.join(import.meta.dirname, '../../../docs/config.md'), 'utf8');
+    const example = /```yaml\n([\s\S]*?)```/.exec(markdown)?.[1];
+    assert.ok(example, 'no yaml block in docs/config.md');
+    const config = loadConfig({ file: writeConfig('docs.yaml', example), env: {} });
+    assert.deepEqual(config.engines.map((engine) => engine.name), ['local', 'podman', 'build-host']);
+    assert.deepEqual(config.channels.map((channel) => `${channel.name}:${channel.type}`), ['ops-webhook:webhook', 'security-webhook:webhook', 'phone:ntfy']);
+    assert.equal(config.policy, '/etc/bosun/policy.yaml');
+  });
 });

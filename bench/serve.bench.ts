@@ -1,0 +1,168 @@
+/**
+ * Benchmarks the service.
+ *
+ *   node --import tsx bench/serve.bench.ts [osv-data-dir]
+ *
+ * 1. Re-match after a sync. Catalogues the lab's Debian image (`oci:$LAB_OCI_LAYOUT:debian-bookworm`)
+ *    for its real package list and seeds 200 `images` rows with varied versions of it. Imports
+ *    the Go and AlmaLinux exports from `<osv-data-dir>` (default `../shared/data/osv`, skipped
+ *    with a note when absent) and 5,000 generated Debian records for those packages. Then times
+ *    `Monitor.rematchAll()` twice: from no findings, and with nothing changed.
+ * 2. Idle RSS: seeds 200 `containers` rows, starts `bosun serve` from dist/ (rebuilt first; the
+ *    last build when the rebuild fails), waits 20 s and reads VmRSS from /proc.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { importAdvisories } from '../src/advisory/index.js';
+import { cataloguerKey, cataloguers } from '../src/catalog/index.js';
+import type { Package } from '../src/catalog/types.js';
+import { sha256 } from '../src/common/digest.js';
+import { Monitor } from '../src/monitor/index.js';
+import { catalogueTarget } from '../src/scan/index.js';
+import { openStore, type Store } from '../src/store/index.js';
+import { BOSUN_CLI, buildBosun, describeMachine, freshDir, ROOT } from './lib/setting.js';
+
+const IMAGES = 200;
+const DEBIAN_RECORDS = 5_000;
+const CONTAINERS = 200;
+const IDLE_WAIT_MS = 20_000;
+const NOW = new Date().toISOString();
+
+async function labPackages(): Promise<{ packages: Package[]; os: string }> {
+  const layout = process.env['LAB_OCI_LAYOUT'] ?? '/tmp/bosun-lab/oci';
+  const outcome = await catalogueTarget(`oci:${layout}:debian-bookworm`);
+  return { packages: outcome.catalogue.packages, os: JSON.stringify(outcome.catalogue.os ?? null) };
+}
+
+/** Gives image `index` its own versions: a third keep the lab's, the rest bump revisions. */
+function variedPackages(packages: Package[], index: number): Package[] {
+  return packages.map((pkg, position) => {
+    const bump = (index + position) % 3;
+    if (bump === 0) return pkg;
+    const version = `${pkg.version}+bench${bump}`;
+    const sourceVersion = pkg.sourceVersion === undefined ? undefined : `${pkg.sourceVersion}+bench${bump}`;
+    return { ...pkg, version, sourceVersion, purl: pkg.purl.replace(`@${encodeURIComponent(pkg.version)}`, `@${encodeURIComponent(version)}`) };
+  });
+}
+
+async function seedImages(store: Store, packages: Package[], os: string): Promise<string[]> {
+  const key = cataloguerKey(cataloguers);
+  const digests: string[] = [];
+  for (let index = 0; index < IMAGES; index++) {
+    const digest = sha256(`bench-image-${index}`);
+    digests.push(digest);
+    await store.db
+      .insertInto('images')
+      .values({
+        config_digest: digest,
+        manifest_digest: null,
+        references: JSON.stringify([`bench/app-${index}:1`]),
+        diff_ids: JSON.stringify([packages[0]?.layer ?? sha256('layer')]),
+        os,
+        packages: JSON.stringify(variedPackages(packages, index)),
+        annotations: '{}',
+        cataloguer_key: key,
+        first_seen_at: NOW,
+        scanned_at: NOW,
+      })
+      .execute();
+  }
+  return digests;
+}
+
+/** Writes Debian:12 records for the image's source packages: half fixed above the lab version, half below. */
+function writeDebianRecords(dir: string, packages: Package[]): void {
+  mkdirSync(dir, { recursive: true });
+  const sources = [...new Map(packages.filter((pkg) => pkg.type === 'deb').map((pkg) => [pkg.sourceName ?? pkg.name, pkg.sourceVersion ?? pkg.version])).entries()];
+  for (let index = 0; index < DEBIAN_RECORDS; index++) {
+    const [name, version] = sources[index % sources.length]!;
+    const fixed = index % 2 === 0 ? `${version}+fix${index}` : `0.${index}`;
+    const record = {
+      schema_version: '1.6.0',
+      id: `BENCH-DSA-${index}`,
+      modified: '2026-01-01T00:00:00Z',
+      summary: `${name} generated advisory ${index}`,
+      aliases: [`CVE-2098-${index}`],
+      affected: [{ package: { ecosystem: 'Debian:12', name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }] }],
+    };
+    writeFileSync(path.join(dir, `BENCH-DSA-${index}.json`), JSON.stringify(record));
+  }
+}
+
+async function rematchBenchmark(dataDir: string, osvDir: string): Promise<Record<string, unknown>> {
+  const store = await openStore({ dataDir });
+  try {
+    const { packages, os } = await labPackages();
+    await seedImages(store, packages, os);
+
+    const notes: string[] = [];
+    for (const ecosystem of ['Go', 'AlmaLinux']) {
+      const zip = path.join(osvDir, ecosystem, 'all.zip');
+      if (existsSync(zip)) await importAdvisories(store, zip);
+      else notes.push(`${zip} is absent; ${ecosystem} records not imported`);
+    }
+    const debianDir = path.join(dataDir, 'debian-osv');
+    writeDebianRecords(debianDir, packages);
+    await importAdvisories(store, debianDir);
+
+    const monitor = new Monitor({ store });
+    const first = await monitor.rematchAll();
+    const second = await monitor.rematchAll();
+    const advisories = await store.db.selectFrom('advisories').select((eb) => eb.fn.countAll().as('count')).executeTakeFirst();
+    return { packagesPerImage: packages.length, images: IMAGES, advisories: Number(advisories?.count ?? 0), first, second, notes };
+  } finally {
+    await store.close();
+  }
+}
+
+async function seedContainers(dataDir: string): Promise<void> {
+  const store = await openStore({ dataDir });
+  try {
+    for (let index = 0; index < CONTAINERS; index++) {
+      await store.db
+        .insertInto('containers')
+        .values({
+          endpoint: 'bench', id: sha256(`container-${index}`).slice(7), name: `app-${index}`, image_reference: `bench/app-${index % IMAGES}:1`,
+          image_config_digest: sha256(`bench-image-${index % IMAGES}`), image_manifest_digest: null, compose_project: null, compose_service: null,
+          swarm_service: null, state: 'running', labels: '{}', first_seen_at: NOW, last_seen_at: NOW, removed_at: null,
+        })
+        .execute();
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+/** Starts `bosun serve`, waits while it idles and returns its resident set size in MiB. */
+async function idleRss(dataDir: string): Promise<number> {
+  // The engine socket does not exist, so the service idles without engine traffic.
+  const child = spawn(process.execPath, [BOSUN_CLI, '--data-dir', dataDir, 'serve', '--listen', '127.0.0.1:0', '--engine', `bench=unix://${path.join(dataDir, 'absent.sock')}`], {
+    cwd: ROOT,
+    env: { ...process.env, BOSUN_TOKEN: 'bosun_bench-token-0123456789abcdef0123456789', BOSUN_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  await new Promise((resolve) => setTimeout(resolve, IDLE_WAIT_MS));
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kib = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]);
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.on('exit', resolve));
+  return Math.round((kib / 1024) * 10) / 10;
+}
+
+async function main(): Promise<void> {
+  const osvDir = path.resolve(process.argv[2] ?? path.join(ROOT, '../shared/data/osv'));
+  const dataDir = freshDir('serve');
+  try {
+    const machine = describeMachine();
+    const rematch = await rematchBenchmark(dataDir, osvDir);
+    await seedContainers(dataDir);
+    const build = buildBosun();
+    const rssMiB = await idleRss(dataDir);
+    console.log(JSON.stringify({ machine, rematch, idle: { containers: CONTAINERS, rssMiB, build: build.ok ? 'dist/ rebuilt' : build.note } }, null, 2));
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
