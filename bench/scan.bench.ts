@@ -58,6 +58,7 @@ async function main(argv: string[]): Promise<void> {
   const runs = Number(option(argv, '--runs') ?? 5);
   const only = option(argv, '--only')?.split(',');
   const inputs = readInputs();
+  const machine = describeMachine();
   const notes: string[] = [];
 
   if (!argv.includes('--no-build')) {
@@ -74,7 +75,7 @@ async function main(argv: string[]): Promise<void> {
   const results = await runInterleaved(cases, runs, installed);
 
   const targets = checkTargets(results);
-  const report = { date: new Date().toISOString(), machine: { ...describeMachine(), loadAverageAtEnd: os.loadavg().map((value) => value.toFixed(2)).join(' ') }, tools: toolVersions(), runs, advisorySources, notes, results, targets };
+  const report = { date: new Date().toISOString(), machine: { ...machine, loadAverageAtEnd: os.loadavg().map((value) => value.toFixed(2)).join(' ') }, tools: toolVersions(), runs, advisorySources, notes, results, targets };
   writeFileSync(path.join(OUT, 'scan-results.json'), `${JSON.stringify(report, null, 2)}\n`);
   const markdown = renderMarkdown(results, targets, notes);
   writeFileSync(path.join(OUT, 'scan-results.md'), markdown);
@@ -324,7 +325,7 @@ function renderMarkdown(results: CaseResult[], targets: Target[], notes: string[
         `${seconds(result.cpuMedianMs)} | ${result.maxRssMiB.toFixed(0)} | ${debian} | ${result.failures}/${result.runs.length} |`,
     );
   }
-  lines.push('', '| target | result | measured |', '|---|---|---|');
+  if (targets.length > 0) lines.push('', '| target | result | measured |', '|---|---|---|');
   for (const target of targets) lines.push(`| ${target.name} | ${target.pass ? 'pass' : 'FAIL'} | ${target.detail} |`);
   if (notes.length > 0) lines.push('', ...notes.map((note) => `- ${note.replaceAll('\n', ' ')}`));
   return `${lines.join('\n')}\n`;
