@@ -356,7 +356,7 @@ test('bosun where lists images and containers', { skip }, async (t) => {
   assert.deepEqual(image.packages.map((pkg) => [pkg.name, pkg.matchedBy]), [['zlib1g', 'name']]);
   assert.ok(image.containers.some((entry) => entry.name === container));
 
-  const source = await runCli(['--data-dir', dataDir, 'where', 'zlib', '--version=<1:1.3']);
+  const source = await runCli(['--data-dir', dataDir, 'where', 'zlib', '--range', '<1:1.3']);
   assert.equal(source.code, 0, source.stderr);
   assert.match(source.stdout, /lab\/app:1/);
   assert.match(source.stdout, /zlib1g 1:1\.2\.13\.dfsg-1\+deb12u1 \(source zlib/);

@@ -4,7 +4,6 @@ import { withStore } from '../context.js';
 import { writeOutput } from '../output.js';
 
 interface WhereOptions {
-  version?: string;
   range?: string;
   all?: boolean;
   format: 'table' | 'json';
@@ -16,14 +15,12 @@ export function registerWhere(program: Command): void {
     .command('where')
     .description('List the scanned images and running containers that contain a package (reads the store; the service need not run)')
     .argument('<package>', 'binary package name (zlib1g) or source package name (zlib)')
-    // NOTE: the root program's --version flag consumes `--version RANGE` (with a space) wherever
-    // it appears on the command line, so the range is written `--version=RANGE` or `--range RANGE`.
-    .option('--version <range>', "version range in the package's own scheme, written --version='<1:1.3': <, <=, >, >=, = joined by commas, such as '>=3.0,<3.0.14'")
-    .option('--range <range>', 'the same as --version=RANGE')
+    // Not --version: the root program's --version flag would take it wherever it appears.
+    .option('--range <range>', "version range in the package's own scheme: <, <=, >, >=, = joined by commas, such as '>=3.0,<3.0.14'")
     .option('--all', 'also list stopped and removed containers')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (name: string, options: WhereOptions, cmd: Command) => {
-      const range = options.range ?? options.version;
+      const range = options.range;
       const result = await withStore(cmd, (store) =>
         wherePackage(store, { name, ...(range !== undefined && { version: range }), allContainers: options.all === true }),
       );
