@@ -8,7 +8,7 @@ const log = logger('enforce.check');
 /** The outcome for one active service. */
 export interface ServiceCheck {
   service: string;
-  /** What was judged: the image, or the build source. */
+  /** Kind of subject judged: the image, or the build source. */
   kind: 'image' | 'build';
   /** The image reference, or the Dockerfile path. */
   subject: string;

@@ -47,7 +47,7 @@ export function trustImageJudge(store: Store, policy: CompiledPolicy, options: T
   };
 }
 
-/** The enforcement view of a trust verdict. */
+/** Converts a trust verdict into the enforcement module's Judgement. */
 export function judgementOf(verdict: Verdict): Judgement {
   return {
     verdict: verdict.verdict,

@@ -48,7 +48,7 @@ export function resolvedFromInspect(
   };
 }
 
-/** The normalised reference, or undefined for an image ID or a malformed name. */
+/** Normalises a reference; returns undefined for an image ID or a malformed name. */
 function normaliseReference(text: string): string | undefined {
   if (/^(sha256:)?[a-f0-9]{12,64}$/.test(text)) return undefined;
   try {

@@ -11,10 +11,10 @@ export interface SourceJudgeOptions {
 }
 
 /**
- * Judges a build source before it is built. It is `trusted` when the policy lists it under
- * `auditedSources`, an approval pinned it and nothing changed since, and every image it reads
- * is trusted; `unaudited` when the approval is missing or stale; `untrusted` or `blocked` by
- * its worst base.
+ * Judges a build source before it is built. The source is `trusted` when the policy lists it
+ * under `auditedSources`, an approval pinned it, nothing changed since, and every image it
+ * reads is trusted. It is `unaudited` when the listing or approval is missing or the approval
+ * is stale, and `untrusted` or `blocked` by its worst base.
  */
 export function trustSourceJudge(store: Store, policy: CompiledPolicy, options: SourceJudgeOptions = {}): SourceJudge {
   return {

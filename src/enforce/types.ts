@@ -2,9 +2,9 @@ import type { Digest } from '../common/digest.js';
 
 /**
  * The trust verdict of an image, as the trust module reaches it: `trusted` (the FROM chain
- * ends at a trusted base or an approved build), `unaudited` (built from a source nobody
- * approved), `untrusted` (the chain ends at an image nobody trusts) and `blocked` (the policy
- * names the image in `blocked`).
+ * ends at a trusted base or an approved build), `unaudited` (built from a source that was
+ * never approved), `untrusted` (the chain ends at an image the policy does not trust) and
+ * `blocked` (the policy names the image in `blocked`).
  */
 export type Verdict = 'trusted' | 'unaudited' | 'untrusted' | 'blocked';
 
@@ -15,7 +15,7 @@ export const VERDICTS: readonly Verdict[] = ['trusted', 'unaudited', 'untrusted'
 export interface ResolvedImage {
   /** The image as the request or the compose file names it. */
   target: string;
-  /** Normalised `repo:tag` and `repo@digest` references the engine knows it under. */
+  /** Normalised `repo:tag` and `repo@digest` references the engine lists for it. */
   references: string[];
   /** The image ID: the digest of the image config. */
   configDigest: Digest;
@@ -37,9 +37,9 @@ export interface Judgement {
 }
 
 /**
- * Reaches a trust verdict for an image. Implementations read the policy and the trust
- * evidence; they throw when they cannot reach a verdict (an unreadable store, a timeout), and
- * the caller decides by `failClosed` what that means.
+ * Reaches a trust verdict for an image from the policy and the trust evidence. An
+ * implementation throws when it cannot reach a verdict (an unreadable store, a timeout), and
+ * the caller then acts by `failClosed`.
  */
 export interface ImageJudge {
   judgeImage(image: ResolvedImage, signal?: AbortSignal): Promise<Judgement>;
@@ -62,7 +62,7 @@ export interface SourceJudge {
   judgeSource(source: BuildInput, signal?: AbortSignal): Promise<Judgement>;
 }
 
-/** How enforcement acts on verdicts, as the policy file's `mode` and `failClosed` set it. */
+/** Enforcement settings, from the policy file's `mode` and `failClosed`. */
 export interface EnforcementSettings {
   /** `enforce` rejects what the policy rejects; `warn` allows it and logs the would-be denial. */
   mode: 'enforce' | 'warn';
@@ -70,7 +70,7 @@ export interface EnforcementSettings {
   failClosed: boolean;
 }
 
-/** Whether a verdict lets an image run: only `trusted` does. */
+/** Reports whether a verdict lets an image run: only `trusted` does. */
 export function verdictAllows(verdict: Verdict): boolean {
   return verdict === 'trusted';
 }

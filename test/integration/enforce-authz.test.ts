@@ -96,8 +96,8 @@ async function startDockerd(sandbox: Sandbox, storageDriver: string): Promise<vo
 function buildUntrustedImage(lab: Lab, root: string): void {
   const context = path.join(root, 'ctx');
   mkdirSync(context);
-  // A base the policy trusts, but no build record ties this image to an audited source, and the
-  // offline plugin knows no layers of lab/debian, so the image's origin is unknown: untrusted.
+  // The base is trusted, but no build record ties this image to an audited source. The offline
+  // plugin has no layers of lab/debian stored, so the image's origin is unknown: untrusted.
   writeFileSync(path.join(context, 'Dockerfile'), 'FROM lab/debian:bookworm\nRUN echo untrusted-ran > /marker\nCMD ["cat", "/marker"]\n');
   execFileSync('docker', ['build', '-q', '--network', 'none', '-t', UNTRUSTED_IMAGE, context], {
     env: { ...process.env, DOCKER_HOST: `unix://${lab.dockerSock}`, DOCKER_BUILDKIT: '0' },
@@ -193,7 +193,7 @@ test('authz plugin in front of a real dockerd', { skip, timeout: 15 * 60_000 }, 
     } catch {
       // The build may have failed before the image existed.
     }
-    // dockerd unmounts its layers on exit; a mount left by a crash would make rm fail, so say so.
+    // dockerd unmounts its layers on exit. A mount left by a crash makes rm fail, which is reported.
     try {
       rmSync(root, { recursive: true, force: true });
     } catch (error) {

@@ -62,7 +62,7 @@ export async function loadEnforcementPolicy(cmd: Command, file: string | undefin
   return compilePolicy(loaded);
 }
 
-/** The engine endpoint from `--engine`, else the Docker CLI's default. */
+/** Returns the engine endpoint from `--engine`, else the Docker CLI's default. */
 export function engineEndpoint(address: string | undefined): EngineEndpoint {
   return address === undefined ? defaultEndpoint('docker') : parseEndpoint(address, { kind: 'docker' });
 }

@@ -82,7 +82,7 @@ export function registerCheck(program: Command): void {
   });
 }
 
-/** The files given, else the ones `docker compose` would pick in the current directory. */
+/** Returns the files given, else the ones `docker compose` would pick in the current directory. */
 function composeFiles(given: string[]): string[] {
   if (given.length > 0) return given;
   const main = DEFAULT_FILES.find((name) => existsSync(name));

@@ -5,8 +5,8 @@ export type Clock = () => number;
 
 /**
  * Verdicts by image config digest, each kept for `ttlMs`. A config digest names the image's
- * content, so a cached verdict can go stale only when the policy or the trust evidence
- * changes; the short TTL bounds that, and keeps repeated `docker run`s from re-resolving the
+ * content, so a cached verdict goes stale only when the policy or the trust evidence changes.
+ * The short TTL bounds that staleness and keeps repeated `docker run`s from resolving the
  * chain each time. The oldest entry is dropped when `maxEntries` is reached.
  */
 export class VerdictCache {

@@ -3,7 +3,7 @@ import { truncate } from '../../common/digest.js';
 import type { AuthzRequest } from './protocol.js';
 
 /**
- * Which daemon requests Bosun judges. Only the requests that choose the image a new container
+ * The classes of daemon requests. Only the requests that choose the image a new container
  * or Swarm task runs are judged: container create, service create and service update. The
  * rest (pulls, builds, exec, start of an existing container, reads) are allowed, because
  * they do not start an image that has not been judged at create time.

@@ -20,8 +20,8 @@ export interface AuthorizerOptions {
 const REASONS_SHOWN = 3;
 
 /**
- * Decides `AuthZReq` requests. Never throws: a request it cannot judge is denied when the
- * settings fail closed, and allowed otherwise, and either way logged.
+ * Decides `AuthZReq` requests. `authorizeRequest` does not throw. A request it cannot judge is
+ * denied when the settings fail closed and allowed otherwise, and logged either way.
  */
 export class Authorizer {
   private readonly cache: VerdictCache;
@@ -93,7 +93,7 @@ export class Authorizer {
   }
 }
 
-/** The message the Docker CLI shows: image, digest, verdict and the first reasons. */
+/** Formats the message the Docker CLI prints: image, digest, verdict and the first reasons. */
 export function denialMessage(image: ResolvedImage, judgement: Judgement): string {
   const digest = image.configDigest.slice(0, 19);
   const reasons = judgement.reasons.slice(0, REASONS_SHOWN).map((reason) => truncate(reason, 200));

@@ -7,7 +7,7 @@ import { logger, type Logger } from '../../common/log.js';
 import type { Authorizer } from './decide.js';
 import { ACTIVATE_PATH, ACTIVATE_RESPONSE, allow, AUTHZ_REQUEST_PATH, AUTHZ_RESPONSE_PATH, PLUGIN_CONTENT_TYPE } from './protocol.js';
 
-/** Where dockerd looks for plugin sockets: `<dir>/<name>.sock`. */
+/** Directory dockerd looks for plugin sockets in, as `<dir>/<name>.sock`. */
 export const DEFAULT_PLUGIN_DIR = '/run/docker/plugins';
 export const DEFAULT_PLUGIN_NAME = 'bosun-authz';
 
@@ -58,7 +58,7 @@ export async function startPluginServer(options: PluginServerOptions): Promise<P
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   await listen(server, socketPath);
-  // dockerd runs as root; nobody else needs to reach the plugin.
+  // Only dockerd, which runs as root, needs to reach the plugin.
   await chmod(socketPath, 0o600);
   log.info({ socket: socketPath, name }, 'authorization plugin listening');
 
@@ -90,7 +90,7 @@ async function handle(authorizer: Authorizer, request: IncomingMessage, response
   }
 }
 
-/** The body, or undefined when it exceeds MAX_PLUGIN_REQUEST_BYTES; the rest is drained unread. */
+/** Reads the body; returns undefined when it exceeds MAX_PLUGIN_REQUEST_BYTES, and drains the rest unread. */
 async function readBody(request: IncomingMessage): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let total = 0;

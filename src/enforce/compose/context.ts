@@ -5,7 +5,7 @@ import { interpolate, InterpolationError, type VariableLookup } from './interpol
 import { isMapping, type Mapping } from './normalise.js';
 import { ComposeError, parseComposeText, readLimitedText, type ComposeSource } from './source.js';
 
-/** Deepest chain of `include` and `extends` followed; deeper ones are taken as runaway input. */
+/** Maximum depth of `include` and `extends` chains; deeper ones are taken as runaway input. */
 export const MAX_LOAD_DEPTH = 32;
 
 /** State shared while one project loads, across its included projects. */
@@ -103,7 +103,7 @@ export function besideFile(file: string, relative: string): string {
   return path.resolve(path.dirname(file), relative);
 }
 
-/** The line of `keys` in `file`, when the file was parsed. */
+/** Returns the line of `keys` in `file`, when the file was parsed. */
 export function lineIn(context: LoadContext, file: string, keys: ReadonlyArray<string | number>): number | undefined {
   return context.sources.get(file)?.lineOf(keys);
 }

@@ -64,7 +64,7 @@ function parseInclude(context: LoadContext, file: string, entry: unknown, index:
   return { paths: absolute, projectDirectory, envFiles, envFilesNamed: named !== undefined };
 }
 
-/** A string or a list of strings as a list; undefined when absent, null when malformed. */
+/** Reads a string or a list of strings as a list; returns undefined when absent, null when malformed. */
 function stringList(value: unknown): string[] | undefined | null {
   if (value === undefined) return undefined;
   if (typeof value === 'string') return [value];

@@ -30,7 +30,7 @@ export interface Interpolated {
 
 const NAME_START = /[A-Za-z_]/;
 const NAME_PART = /[A-Za-z0-9_]/;
-/** Deepest nesting of `${…}` inside defaults; compose files never come close. */
+/** Maximum nesting of `${…}` inside defaults, far above what real compose files use. */
 const MAX_NESTING = 16;
 
 /**
@@ -78,7 +78,7 @@ function expand(text: string, lookup: VariableLookup, unset: string[], depth: nu
   return out;
 }
 
-/** The index of the `}` that closes the `${` whose body starts at `start`. */
+/** Finds the index of the `}` that closes the `${` whose body starts at `start`. */
 function closingBrace(text: string, start: number): number {
   let depth = 1;
   for (let index = start; index < text.length; index++) {

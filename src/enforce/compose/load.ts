@@ -10,10 +10,10 @@ import { toService } from './service.js';
 import type { ComposeProject, LoadComposeOptions } from './types.js';
 
 /**
- * Loads a compose project the way `docker compose config` does: each file parsed with merge
- * keys, interpolated from the environment and the project's `.env`, its `include` entries
- * loaded as projects of their own and its `extends` resolved; then the files merged in order
- * and the profiles applied.
+ * Loads a compose project the way `docker compose config` does. Each file is parsed with merge
+ * keys and interpolated from the environment and the project's `.env`. Its `include` entries
+ * are loaded as projects of their own and its `extends` resolved. Then the files are merged in
+ * order and the profiles applied.
  *
  * @throws ComposeError (an InputError) naming the file and line of any problem.
  */
@@ -56,7 +56,7 @@ async function loadModel(context: LoadContext, files: string[], scope: ProjectSc
     model = mergeModels(model, value);
   }
 
-  // Override files' relative paths count from the project directory, as the compose specification says.
+  // Override files' relative paths count from the project directory, as the compose specification requires.
   const services = model['services'];
   if (isMapping(services)) {
     model['services'] = Object.fromEntries(Object.entries(services).map(([name, service]) => [name, isMapping(service) ? rebaseService(service, scope.directory) : service]));
@@ -64,7 +64,7 @@ async function loadModel(context: LoadContext, files: string[], scope: ProjectSc
   return model;
 }
 
-/** The file and line that first define a service, for messages about it. */
+/** Returns a locator of the file and line that first define a service, for messages about it. */
 function locate(context: LoadContext, name: string): (keys: Array<string | number>) => { file: string; line: number | undefined } {
   return (keys) => {
     for (const [file, source] of context.sources) {
@@ -82,7 +82,7 @@ function selectedProfiles(profiles: string[] | undefined, environment: Record<st
   return new Set(fromEnvironment.split(',').map((profile) => profile.trim()).filter((profile) => profile !== ''));
 }
 
-/** The project name, lowercased and reduced to the characters Compose allows. */
+/** Picks the project name, lowercased and reduced to the characters Compose allows. */
 function projectName(explicit: string | undefined, model: Mapping, environment: Record<string, string | undefined>, workingDir: string): string {
   const raw = explicit ?? (typeof model['name'] === 'string' ? model['name'] : undefined) ?? environment['COMPOSE_PROJECT_NAME'] ?? path.basename(workingDir);
   return raw.toLowerCase().replace(/[^a-z0-9_-]/g, '');

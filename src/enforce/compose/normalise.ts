@@ -117,7 +117,7 @@ export function longVolume(entry: unknown): unknown {
   return long;
 }
 
-/** Whether a build context is a remote one (a Git or HTTP URL) rather than a directory. */
+/** Reports whether a build context is remote (a Git or HTTP URL) rather than a directory. */
 export function isRemoteContext(context: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(context) || context.startsWith('git@') || context.startsWith('github.com/');
 }

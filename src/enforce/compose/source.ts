@@ -6,9 +6,9 @@ import { describeError, InputError } from '../../common/errors.js';
 export const MAX_COMPOSE_FILE_BYTES = 4 * 1024 * 1024;
 
 /**
- * Most aliases resolved per file. YAML aliases can point at nodes that hold aliases, so a few
- * lines can expand to gigabytes (the "billion laughs" document); the yaml library throws when a
- * document resolves more aliases than this.
+ * Maximum aliases resolved per file. YAML aliases can point at nodes that contain aliases, so
+ * a few lines can expand to gigabytes (the "billion laughs" document). The yaml library throws
+ * when a document resolves more aliases than this.
  */
 export const MAX_ALIAS_COUNT = 1000;
 
@@ -91,7 +91,7 @@ function lineOf(document: Document, lineCounter: LineCounter, keys: ReadonlyArra
   return undefined;
 }
 
-/** The offset of the key of the last path element, when its parent is a mapping. */
+/** Finds the offset of the last path element's key, when its parent is a mapping. */
 function keyNodeAt(document: Document, path: ReadonlyArray<string | number>): number | undefined {
   const parent: unknown = path.length === 1 ? document.contents : document.getIn(path.slice(0, -1), true);
   if (!isMap(parent)) return undefined;

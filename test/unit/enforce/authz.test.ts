@@ -239,7 +239,7 @@ test('plugin server replaces a stale socket', async () => {
   try {
     const first = await startPluginServer({ authorizer: authorizer(enforce).authorizer, name: 'stale', pluginDir: directory });
     await first.close();
-    // A killed plugin leaves its socket file behind; model that with a socket nobody listens on.
+    // A killed plugin leaves its socket file behind, modelled here by a socket without a listener.
     const { createServer } = await import('node:net');
     const orphan = createServer();
     await new Promise<void>((resolve) => orphan.listen(first.socketPath, resolve));
