@@ -4,7 +4,8 @@
  *   node --import tsx bench/serve.bench.ts [osv-data-dir]
  *
  * 1. Re-match after a sync. Catalogues the lab's Debian image (`oci:$LAB_OCI_LAYOUT:debian-bookworm`)
- *    for its real package list and seeds 200 `images` rows with varied versions of it. Imports
+ *    for its real package list, pads it with renamed copies to 300 packages, and seeds 200
+ *    `images` rows with varied versions of it. Imports
  *    the Go and AlmaLinux exports from `<osv-data-dir>` (default `../shared/data/osv`, skipped
  *    with a note when absent) and 5,000 generated Debian records for those packages. Then times
  *    `Monitor.rematchAll()` twice: from no findings, and with nothing changed.
@@ -24,15 +25,31 @@ import { openStore, type Store } from '../src/store/index.js';
 import { BOSUN_CLI, buildBosun, describeMachine, freshDir, ROOT } from './lib/setting.js';
 
 const IMAGES = 200;
+const PACKAGES_PER_IMAGE = 300;
+/** One generated Debian record in this many names a fixed version above the installed one. */
+const AFFECTED_EVERY = 40;
 const DEBIAN_RECORDS = 5_000;
 const CONTAINERS = 200;
 const IDLE_WAIT_MS = 20_000;
 const NOW = new Date().toISOString();
 
-async function labPackages(): Promise<{ packages: Package[]; os: string }> {
+/**
+ * Reads the lab image's packages and adds renamed copies up to PACKAGES_PER_IMAGE, because the
+ * minbase image has fewer packages than a typical application image. Copies get their own
+ * source names, so each copy matches its own generated advisories.
+ */
+async function labPackages(): Promise<{ packages: Package[]; os: string; labCount: number }> {
   const layout = process.env['LAB_OCI_LAYOUT'] ?? '/tmp/bosun-lab/oci';
   const outcome = await catalogueTarget(`oci:${layout}:debian-bookworm`);
-  return { packages: outcome.catalogue.packages, os: JSON.stringify(outcome.catalogue.os ?? null) };
+  const lab = outcome.catalogue.packages;
+  const packages = [...lab];
+  for (let copy = 2; packages.length < PACKAGES_PER_IMAGE; copy++) {
+    for (const pkg of lab) {
+      const name = `${pkg.name}-copy${copy}`;
+      packages.push({ ...pkg, name, sourceName: `${pkg.sourceName ?? pkg.name}-copy${copy}`, purl: pkg.purl.replace(`/${pkg.name}@`, `/${name}@`) });
+    }
+  }
+  return { packages: packages.slice(0, PACKAGES_PER_IMAGE), os: JSON.stringify(outcome.catalogue.os ?? null), labCount: lab.length };
 }
 
 /** Gives image `index` its own versions: a third keep the lab's, the rest bump revisions. */
@@ -71,13 +88,16 @@ async function seedImages(store: Store, packages: Package[], os: string): Promis
   return digests;
 }
 
-/** Writes Debian:12 records for the image's source packages: half fixed above the lab version, half below. */
+/**
+ * Writes Debian:12 records for the image's source packages. One in AFFECTED_EVERY is fixed above
+ * the lab version and so matches; the others are fixed below it, so matching has to compare them.
+ */
 function writeDebianRecords(dir: string, packages: Package[]): void {
   mkdirSync(dir, { recursive: true });
   const sources = [...new Map(packages.filter((pkg) => pkg.type === 'deb').map((pkg) => [pkg.sourceName ?? pkg.name, pkg.sourceVersion ?? pkg.version])).entries()];
   for (let index = 0; index < DEBIAN_RECORDS; index++) {
     const [name, version] = sources[index % sources.length]!;
-    const fixed = index % 2 === 0 ? `${version}+fix${index}` : `0.${index}`;
+    const fixed = index % AFFECTED_EVERY === 0 ? `${version}+fix${index}` : `0.${index}`;
     const record = {
       schema_version: '1.6.0',
       id: `BENCH-DSA-${index}`,
@@ -93,7 +113,7 @@ function writeDebianRecords(dir: string, packages: Package[]): void {
 async function rematchBenchmark(dataDir: string, osvDir: string): Promise<Record<string, unknown>> {
   const store = await openStore({ dataDir });
   try {
-    const { packages, os } = await labPackages();
+    const { packages, os, labCount } = await labPackages();
     await seedImages(store, packages, os);
 
     const notes: string[] = [];
@@ -110,7 +130,7 @@ async function rematchBenchmark(dataDir: string, osvDir: string): Promise<Record
     const first = await monitor.rematchAll();
     const second = await monitor.rematchAll();
     const advisories = await store.db.selectFrom('advisories').select((eb) => eb.fn.countAll().as('count')).executeTakeFirst();
-    return { packagesPerImage: packages.length, images: IMAGES, advisories: Number(advisories?.count ?? 0), first, second, notes };
+    return { labPackages: labCount, packagesPerImage: packages.length, images: IMAGES, advisories: Number(advisories?.count ?? 0), first, second, notes };
   } finally {
     await store.close();
   }

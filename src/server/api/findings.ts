@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { addIgnoreRule, listFindings, listIgnoreRules, removeIgnoreRule, wherePackage } from '../../monitor/index.js';
+import { describeError } from '../../common/errors.js';
+import { addIgnoreRule, listFindings, listIgnoreRules, parseVersionRange, removeIgnoreRule, wherePackage } from '../../monitor/index.js';
 import { route } from '../context.js';
 import { ApiError, pageFromList, pageOf, pageQuerySchema, queryBoolean } from '../http.js';
 import { digestParam, findingSchema, listSchema, SEVERITY_VALUES } from './schemas.js';
@@ -22,7 +23,13 @@ const ignoreRuleInputSchema = z
     package: z.string().min(1).max(1000).optional().describe('Package name, or a purl with or without version'),
     image: z.string().min(1).max(1000).optional().describe('Image digest, or a reference pattern where * matches any run of characters'),
     reason: z.string().trim().min(1, 'must say why the finding does not apply').max(2000),
-    expiresAt: z.string().max(40).optional().describe('ISO 8601 date or date-time'),
+    expiresAt: z
+      .string()
+      .max(40)
+      .regex(/^\d{4}-\d{2}-\d{2}/, 'expected an ISO 8601 date such as 2027-01-01')
+      .refine((value) => !Number.isNaN(Date.parse(value)), 'expected an ISO 8601 date such as 2027-01-01')
+      .optional()
+      .describe('ISO 8601 date or date-time; a bare date expires at 00:00 UTC'),
   })
   .strict();
 
@@ -132,8 +139,16 @@ export const findingRoutes = [
       .strict(),
     response: { status: 200, description: 'A page of images that contain the package', schema: listSchema(whereImageSchema) },
     async handler({ query }, server) {
+      const page = pageOf(query);
+      if (query.version !== undefined) {
+        try {
+          parseVersionRange(query.version);
+        } catch (error) {
+          throw new ApiError(400, 'invalid_request', `invalid query parameter version: ${describeError(error)}`, 'version');
+        }
+      }
       const result = await wherePackage(server.store, { name: query.package, version: query.version, allContainers: query.allContainers === true });
-      return pageFromList(result.images, pageOf(query));
+      return pageFromList(result.images, page);
     },
   }),
 ];

@@ -221,6 +221,7 @@ describe('validation', () => {
     { target: '/api/v1/notices?since=yesterday', field: 'since' },
     { target: '/api/v1/deliveries?status=lost', field: 'status' },
     { target: '/api/v1/where', field: 'package' },
+    { target: '/api/v1/where?package=zlib1g&version=%3C', field: 'version' },
     { target: '/api/v1/images/sha256:short', field: 'digest' },
   ];
   for (const { target, field } of cases) {
@@ -243,6 +244,16 @@ describe('validation', () => {
     assert.equal(response.status, 400);
     const body = await json(response);
     assert.equal(body.error.field, 'reason');
+  });
+
+  test('400 names an invalid expiry', async () => {
+    const response = await call(fixture.app, '/api/v1/ignore-rules', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ advisory: 'DSA-1-1', reason: 'test', expiresAt: 'next week' }),
+    });
+    assert.equal(response.status, 400);
+    assert.equal((await json(response)).error.field, 'expiresAt');
   });
 
   test('non-JSON body is 415', async () => {
