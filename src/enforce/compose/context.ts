@@ -8,6 +8,13 @@ import { ComposeError, parseComposeText, readLimitedText, type ComposeSource } f
 /** Maximum depth of `include` and `extends` chains; deeper ones are taken as runaway input. */
 export const MAX_LOAD_DEPTH = 32;
 
+/**
+ * Maximum compose files read for one project, counting repeats. Includes may fan out, so a
+ * few small files that include each other many times over would otherwise be read
+ * exponentially often.
+ */
+export const MAX_FILE_READS = 1000;
+
 /** State shared while one project loads, across its included projects. */
 export interface LoadContext {
   environment: Record<string, string | undefined>;
@@ -18,6 +25,8 @@ export interface LoadContext {
   warnings: Warning[];
   /** Variables already warned about, so that each unset one is reported once. */
   unsetReported: Set<string>;
+  /** Compose files read so far, counting repeats; bounded by MAX_FILE_READS. */
+  reads: number;
 }
 
 /** A project or included project being loaded: where its relative paths start and what it interpolates from. */
@@ -58,6 +67,10 @@ export async function projectLookup(context: LoadContext, envFiles: string[], re
  * @throws ComposeError when the file is missing, invalid YAML, or an interpolation fails.
  */
 export async function readComposeFile(context: LoadContext, file: string, scope: ProjectScope): Promise<{ source: ComposeSource; model: Mapping }> {
+  context.reads += 1;
+  if (context.reads > MAX_FILE_READS) {
+    throw new ComposeError(file, undefined, `more than ${MAX_FILE_READS} compose files read through include and extends`, { hint: 'check the include entries for repeated or runaway includes' });
+  }
   const text = await readLimitedText(file, 'compose file');
   if (text === undefined) throw new ComposeError(file, undefined, 'the compose file does not exist', { hint: 'check the path given with -f, include or extends' });
   const source = parseComposeText(text, file);

@@ -42,6 +42,8 @@ export async function applyIncludes(context: LoadContext, file: string, model: M
     }
     const lookup = await projectLookup(context, spec.envFiles, spec.envFilesNamed);
     const sub = await loadModel(context, spec.paths, { directory: spec.projectDirectory, lookup, includeChain: chain });
+    // The project name comes from the including project, never from an included one.
+    delete sub['name'];
     included = addResources(included, sub, (kind, name) => `${kind}.${name} is defined by two included projects (the second is ${spec.paths[0]})`, context, file, index);
   }
   return addResources(included, out, (kind, name) => `${kind}.${name} is defined here and by an included project`, context, file, undefined);

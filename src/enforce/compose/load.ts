@@ -22,7 +22,7 @@ export async function loadComposeProject(options: LoadComposeOptions): Promise<C
   const files = options.files.map((file) => path.resolve(file));
   const environment = options.environment ?? process.env;
   const workingDir = path.resolve(options.projectDirectory ?? path.dirname(files[0]!));
-  const context: LoadContext = { environment, sources: new Map(), extended: new Map(), warnings: [], unsetReported: new Set() };
+  const context: LoadContext = { environment, sources: new Map(), extended: new Map(), warnings: [], unsetReported: new Set(), reads: 0 };
 
   const envFiles = options.envFiles?.map((file) => path.resolve(file)) ?? [path.join(workingDir, '.env')];
   const lookup = await projectLookup(context, envFiles, options.envFiles !== undefined);

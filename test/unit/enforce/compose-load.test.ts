@@ -240,3 +240,23 @@ test('service merge replaces healthcheck test', () => {
   assert.deepEqual(merged['healthcheck'], { test: ['CMD', 'b'], interval: '5s' });
   assert.deepEqual(merged['secrets'], [{ source: 'one' }, { source: 'three', target: '/x' }, { source: 'four' }]);
 });
+
+test('include fan-out is bounded', async () => {
+  const directory = await mkdtemp(path.join(tmpdir(), 'bosun-compose-'));
+  try {
+    // Each level includes the next ten times: 10^4 reads without a bound.
+    for (let level = 0; level < 4; level++) {
+      const entries = Array.from({ length: 10 }, () => `  - level${level + 1}.yaml`).join('\n');
+      await writeFile(path.join(directory, `level${level}.yaml`), `name: level${level}\ninclude:\n${entries}\n`);
+    }
+    await writeFile(path.join(directory, 'level4.yaml'), 'name: leaf\nservices: {}\n');
+    const error = await loadError([path.join(directory, 'level0.yaml')]);
+    assert.match(error.message, /more than 1000 compose files read/);
+
+    await writeFile(path.join(directory, 'small.yaml'), 'include:\n  - level4.yaml\nservices:\n  app:\n    image: lab/app:1\n');
+    const project = await loadComposeProject({ files: [path.join(directory, 'small.yaml')], environment: {} });
+    assert.equal(project.name, path.basename(directory).toLowerCase().replace(/[^a-z0-9_-]/g, ''), 'an included name does not name the project');
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});
