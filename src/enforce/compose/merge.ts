@@ -5,6 +5,9 @@ import { isMapping, normaliseService, type Mapping } from './normalise.js';
  * by key, sequences append, scalars are replaced. `command`, `entrypoint` and
  * `healthcheck.test` are replaced whole, and `ports`, `volumes`, `secrets` and `configs` merge
  * entries that share a unique key.
+ *
+ * TODO: the `!reset` and `!override` YAML tags are read as plain values, so they do not reset
+ * or replace what an earlier file set.
  */
 
 /** Service keys whose value the later file replaces instead of appending to. */
