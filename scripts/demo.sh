@@ -19,7 +19,7 @@ source "${LAB_DIR:-${TMPDIR:-/tmp}/bosun-lab}/lab.env"
 export BOSUN_DATA_DIR=${BOSUN_DATA_DIR:-$PWD/.bosun}
 mkdir -p "$BOSUN_DATA_DIR"
 
-run() { printf '\n$ bosun %s\n' "$*"; node dist/cli/main.js "$@"; }
+run() { printf '\n$ bosun %s\n' "$*"; node dist/bosun.js "$@"; }
 
 log "advisories"
 run db import examples/osv

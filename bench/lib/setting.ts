@@ -13,7 +13,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** Folder for benchmark results and scratch data (gitignored). */
 export const OUT = path.join(ROOT, 'bench/out');
 /** The built Bosun CLI. */
-export const BOSUN_CLI = path.join(ROOT, 'dist/cli/main.js');
+export const BOSUN_CLI = path.join(ROOT, 'dist/bosun.js');
 
 const PEERS = path.join(ROOT, 'bench/peers/node_modules');
 /** Peer tools, as installed by `npm install` in bench/peers. */

@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { writeCycloneDxSbom, writeSpdxSbom } from '../../catalog/sbom/index.js';
 import { bosunVersion } from '../../common/version.js';
 import { buildScanReport } from '../../report/build.js';
 import { catalogueTarget, ecosystemOf, type CatalogueOutcome } from '../../scan/index.js';
@@ -26,17 +25,23 @@ export function registerSbom(program: Command): void {
     const outcome = await withStore(cmd, (store) =>
       catalogueTarget(target, { store, open: openTargetOptions(options), onLayer: progress.onLayer }).finally(() => progress.stop()),
     );
-    await writeOutput(renderSbom(outcome, options.format), options.output);
+    await writeOutput(await renderSbom(outcome, options.format), options.output);
   });
 }
 
-function renderSbom(outcome: CatalogueOutcome, format: SbomOptions['format']): string {
+// The SBOM writers load the CycloneDX library, which costs a tenth of a second at start-up, so
+// they are imported only when their format is asked for.
+async function renderSbom(outcome: CatalogueOutcome, format: SbomOptions['format']): Promise<string> {
   const options = { toolVersion: bosunVersion };
   switch (format) {
-    case 'cyclonedx':
+    case 'cyclonedx': {
+      const { writeCycloneDxSbom } = await import('../../catalog/sbom/cyclonedx.js');
       return writeCycloneDxSbom(outcome.catalogue, outcome.image, options);
-    case 'spdx':
+    }
+    case 'spdx': {
+      const { writeSpdxSbom } = await import('../../catalog/sbom/spdx.js');
       return writeSpdxSbom(outcome.catalogue, outcome.image, options);
+    }
     case 'json': {
       // The scan report's shape without findings, so both commands share one documented contract.
       const { vulnerabilities: _v, summary, ...report } = buildScanReport({

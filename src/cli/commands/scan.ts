@@ -1,5 +1,9 @@
 import { Command, Option } from 'commander';
-import { exceedsThreshold, parseSeverity, renderCycloneDxScan, renderJson, renderSarif, renderTable, tableOptionsFor } from '../../report/index.js';
+import { exceedsThreshold } from '../../report/fail-on.js';
+import { renderJson } from '../../report/json.js';
+import { renderSarif } from '../../report/sarif.js';
+import { parseSeverity } from '../../report/severity.js';
+import { renderTable, tableOptionsFor } from '../../report/table.js';
 import type { ScanReport } from '../../report/types.js';
 import { scanTarget } from '../../scan/index.js';
 import { withStore } from '../context.js';
@@ -30,19 +34,22 @@ export function registerScan(program: Command): void {
       scanTarget(target, store, { open: openTargetOptions(options), onLayer: progress.onLayer }).finally(() => progress.stop()),
     );
 
-    await writeOutput(renderReport(report, options), options.output);
+    await writeOutput(await renderReport(report, options), options.output);
     if (threshold !== undefined && exceedsThreshold(report, threshold)) process.exitCode = ExitCode.policy;
   });
 }
 
-function renderReport(report: ScanReport, options: ScanOptions): string {
+async function renderReport(report: ScanReport, options: ScanOptions): Promise<string> {
   switch (options.format) {
     case 'json':
       return renderJson(report);
     case 'sarif':
       return renderSarif(report);
-    case 'cyclonedx':
+    case 'cyclonedx': {
+      // Loaded on demand: the CycloneDX library is slow to import.
+      const { renderCycloneDxScan } = await import('../../report/cyclonedx.js');
       return renderCycloneDxScan(report);
+    }
     case 'table':
       return renderTable(report, options.output ? { color: false } : tableOptionsFor(process.stdout));
   }

@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { extract as tarExtract } from 'tar-stream';
 import { truncate } from '../../common/digest.js';
 import { BosunError, ImageFormatError, InputError, describeError } from '../../common/errors.js';
 import { normalizeTarPath, resolveArchiveLink } from '../tar-path.js';
 import { missingFile, tooLarge, type BlobStore } from './blob-store.js';
+import { readTarHeaders } from './tar-headers.js';
 
 /** Location of one member of an uncompressed tar in the file. */
 export interface ArchiveMember {
@@ -24,11 +24,9 @@ export const MAX_ARCHIVE_MEMBERS = 100_000;
 /** Max symlink or hard-link hops when resolving a member. `docker save` links a layer shared by two images once. */
 const MAX_LINK_HOPS = 8;
 
-const TAR_HEADER_BYTES = 512;
-
 /**
- * A BlobStore over an uncompressed tar file (`docker save`, `oci-archive`). `index` reads the
- * file once, recording each member's offset and size while the content streams past; later
+ * A BlobStore over an uncompressed tar file (`docker save`, `oci-archive`). `index` seeks from
+ * header to header, recording each member's offset and size without reading its content; later
  * reads seek straight to a member with `createReadStream(file, { start, end })`. Nothing is
  * extracted to disk.
  */
@@ -104,40 +102,34 @@ export class TarArchiveStore implements BlobStore {
   }
 }
 
-function indexMembers(file: string, signal?: AbortSignal): Promise<Map<string, ArchiveMember>> {
+async function indexMembers(file: string, signal?: AbortSignal): Promise<Map<string, ArchiveMember>> {
   const members = new Map<string, ArchiveMember>();
-  const source = createReadStream(file, { signal });
-  const extract = tarExtract();
-
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const fail = (error: unknown): void => {
-      if (settled) return;
-      settled = true;
-      source.destroy();
-      extract.destroy();
-      reject(wrapIndexError(file, error));
-    };
-
-    extract.on('entry', (header, stream, next) => {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    throw wrapIndexError(file, error);
+  }
+  try {
+    const { size } = await handle.stat();
+    for await (const header of readTarHeaders(handle, size, file, signal)) {
       if (members.size >= MAX_ARCHIVE_MEMBERS) {
-        fail(new ImageFormatError(`${file} has more than ${MAX_ARCHIVE_MEMBERS} members`, { hint: 'the archive is not a plausible image archive' }));
-        return;
+        throw new ImageFormatError(`${file} has more than ${MAX_ARCHIVE_MEMBERS} members`, { hint: 'the archive is not a plausible image archive' });
       }
-      const member = toMember(header, stream.offset + TAR_HEADER_BYTES);
+      const member = toMember(header, header.contentOffset);
       if (member !== undefined) members.set(member.path, member);
-      stream.on('end', () => next());
-      stream.resume();
-    });
-    extract.on('finish', () => {
-      if (settled) return;
-      settled = true;
-      resolve(members);
-    });
-    extract.on('error', fail);
-    source.on('error', fail);
-    source.pipe(extract as unknown as NodeJS.WritableStream);
-  });
+    }
+    if (members.size === 0) {
+      throw new ImageFormatError(`${file} is not a readable uncompressed tar archive: it has no entries`, {
+        hint: 'docker-archive and oci-archive targets must be uncompressed tar files; gunzip a .tar.gz first',
+      });
+    }
+    return members;
+  } catch (error) {
+    throw wrapIndexError(file, error);
+  } finally {
+    await handle.close();
+  }
 }
 
 function toMember(
