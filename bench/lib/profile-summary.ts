@@ -1,15 +1,20 @@
 /**
  * Summarises a V8 `.cpuprofile` (written by `node --cpu-prof`) by where the time went: self time
  * per npm package, per Bosun source folder, and for Node internals, garbage collection and idle.
+ * Frames in a bundle with a `.map` file beside it (dist/bosun.js) are mapped back to their source
+ * file first, so the bundle splits into the same packages and folders.
  *
  *   npx tsx bench/lib/profile-summary.ts PROFILE.cpuprofile [rows]
  */
-import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string };
+  /** `lineNumber` and `columnNumber` are 0-based, as `SourceMap.findEntry` takes them. */
+  callFrame: { functionName: string; url: string; lineNumber?: number; columnNumber?: number };
   children?: number[];
 }
 
@@ -60,18 +65,36 @@ function attributedBucket(id: number, frames: Map<number, ProfileNode['callFrame
 }
 
 function bucketFor(frame: ProfileNode['callFrame']): string {
-  const { url, functionName } = frame;
-  if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
-  if (url.startsWith('node:')) return 'node internals';
+  const { functionName } = frame;
+  if (frame.url === '') return functionName.startsWith('(') ? functionName : '(native)';
+  if (frame.url.startsWith('node:')) return 'node internals';
 
+  const url = originalSource(frame) ?? frame.url;
   const modules = url.lastIndexOf('/node_modules/');
   if (modules >= 0) {
     const parts = url.slice(modules + '/node_modules/'.length).split('/');
     return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] ?? url);
   }
-  const source = /\/(?:dist|src)\/([^/]+)\//.exec(url);
+  const source = /(?:^|\/)(?:dist|src)\/([^/]+)\//.exec(url);
   if (source) return `bosun ${source[1]}/`;
   return url;
+}
+
+const sourceMaps = new Map<string, SourceMap | undefined>();
+
+/** Maps a frame in a bundle back to the source file it came from, when the bundle has a `.map` file beside it. */
+function originalSource(frame: ProfileNode['callFrame']): string | undefined {
+  if (!frame.url.startsWith('file:') || frame.lineNumber === undefined || frame.columnNumber === undefined) return undefined;
+  const file = fileURLToPath(frame.url);
+  if (!sourceMaps.has(file)) {
+    const mapFile = `${file}.map`;
+    sourceMaps.set(file, existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')) as ConstructorParameters<typeof SourceMap>[0]) : undefined);
+  }
+
+  const entry = sourceMaps.get(file)?.findEntry(frame.lineNumber, frame.columnNumber);
+  // findEntry returns {} where the map has no entry for the position.
+  if (!entry || !('originalSource' in entry) || !entry.originalSource) return undefined;
+  return path.resolve(path.dirname(file), entry.originalSource);
 }
 
 function main(argv: string[]): void {
