@@ -21,6 +21,13 @@ export interface BlobStore {
   openFile(relativePath: string, signal?: AbortSignal): Promise<{ stream: Readable; size: number }>;
 }
 
+/**
+ * Read size for streamed blobs and layers. Node's default of 64 KiB costs one thread-pool round
+ * trip and one buffer per 64 KiB: for a 115 MiB docker-archive that was about 0.08 s of CPU more
+ * than 1 MiB reads, measured with bench/lib/in-process.ts (Node 20, 2 CPUs).
+ */
+export const READ_CHUNK_BYTES = 1024 * 1024;
+
 /** Path of a blob in an OCI layout: `blobs/<algorithm>/<hex>`, from a validated digest only. */
 export function blobPath(digest: Digest): string {
   const [algorithm, hex] = digest.split(':');
@@ -60,7 +67,7 @@ export class DirectoryStore implements BlobStore {
     const info = await stat(file).catch((error: unknown) => {
       throw missingFile(this.location, relativePath, error);
     });
-    return { stream: createReadStream(file, { signal }), size: info.size };
+    return { stream: createReadStream(file, { signal, highWaterMark: READ_CHUNK_BYTES }), size: info.size };
   }
 
   private resolve(relativePath: string): string {

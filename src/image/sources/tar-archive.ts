@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { truncate } from '../../common/digest.js';
 import { BosunError, ImageFormatError, InputError, describeError } from '../../common/errors.js';
 import { normalizeTarPath, resolveArchiveLink } from '../tar-path.js';
-import { missingFile, tooLarge, type BlobStore } from './blob-store.js';
+import { missingFile, READ_CHUNK_BYTES, tooLarge, type BlobStore } from './blob-store.js';
 import { readTarHeaders } from './tar-headers.js';
 
 /** Location of one member of an uncompressed tar in the file. */
@@ -73,7 +73,7 @@ export class TarArchiveStore implements BlobStore {
     const member = this.resolve(relativePath);
     if (member.size === 0) return { stream: Readable.from([]), size: 0 };
     const end = member.offset + member.size - 1;
-    return { stream: createReadStream(this.location, { start: member.offset, end, signal }), size: member.size };
+    return { stream: createReadStream(this.location, { start: member.offset, end, signal, highWaterMark: READ_CHUNK_BYTES }), size: member.size };
   }
 
   /** Finds a member, following symlinks and hard links inside the archive. */
