@@ -9,8 +9,10 @@
  *    the Go and AlmaLinux exports from `<osv-data-dir>` (default `../shared/data/osv`, skipped
  *    with a note when absent) and 5,000 generated Debian records for those packages. Then times
  *    `Monitor.rematchAll()` twice: from no findings, and with nothing changed.
- * 2. Idle RSS: seeds 200 `containers` rows, starts `bosun serve` from dist/ (rebuilt first; the
- *    last build when the rebuild fails), waits 20 s and reads VmRSS from /proc.
+ * 2. Idle memory of `bosun serve` from dist/, rebuilt first (the last build is used when the
+ *    rebuild fails). Measured on an empty store, then on the store of part 1 with 200 `containers`
+ *    rows: after the re-match the service runs at start, and IDLE_WAIT_MS of idling, it reads
+ *    VmRSS and VmHWM from /proc.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -154,20 +156,65 @@ async function seedContainers(dataDir: string): Promise<void> {
   }
 }
 
-/** Starts `bosun serve`, waits while it idles and returns its resident set size in MiB. */
-async function idleRss(dataDir: string): Promise<number> {
+/** Resident set sizes of an idle `bosun serve`, in MiB: now (VmRSS) and the peak so far (VmHWM). */
+interface IdleMemory {
+  rssMiB: number;
+  peakMiB: number;
+  startupRematchMs: number | null;
+  from: string;
+}
+
+/**
+ * Starts `bosun serve`, waits for the re-match it runs at start to finish, lets it idle for
+ * IDLE_WAIT_MS and reads its memory from /proc.
+ */
+async function idleMemory(dataDir: string): Promise<IdleMemory> {
+  const token = 'bosun_bench-token-0123456789abcdef0123456789';
   // The engine socket does not exist, so the service idles without engine traffic.
-  const child = spawn(process.execPath, [BOSUN_CLI, '--data-dir', dataDir, 'serve', '--listen', '127.0.0.1:0', '--engine', `bench=unix://${path.join(dataDir, 'absent.sock')}`], {
+  // Source through tsx when dist/ is missing (another build may be in progress); tsx adds its own memory.
+  const entry = existsSync(BOSUN_CLI) ? [BOSUN_CLI] : ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts')];
+  const child = spawn(process.execPath, [...entry, '--data-dir', dataDir, 'serve', '--listen', '127.0.0.1:0', '--engine', `bench=unix://${path.join(dataDir, 'absent.sock')}`], {
     cwd: ROOT,
-    env: { ...process.env, BOSUN_TOKEN: 'bosun_bench-token-0123456789abcdef0123456789', BOSUN_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'ignore'],
+    env: { ...process.env, BOSUN_TOKEN: token, BOSUN_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  await new Promise((resolve) => setTimeout(resolve, IDLE_WAIT_MS));
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const kib = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]);
-  child.kill('SIGTERM');
-  await new Promise((resolve) => child.on('exit', resolve));
-  return Math.round((kib / 1024) * 10) / 10;
+  let log = '';
+  let exited = false;
+  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
+  child.on('exit', () => (exited = true));
+  try {
+    const url = await poll(() => {
+      if (exited) throw new Error(`bosun serve exited:\n${log.slice(-2000)}`);
+      return /"url":"(http:\/\/[^"]+)"/.exec(log)?.[1];
+    });
+    const rematch = await poll(async () => {
+      const response = await fetch(`${url}/api/v1/status`, { headers: { authorization: `Bearer ${token}` } }).catch(() => undefined);
+      if (response === undefined) return undefined;
+      const status = (await response.json()) as { monitor: { lastRematch?: { durationMs: number } } };
+      return status.monitor.lastRematch;
+    });
+    await new Promise((resolve) => setTimeout(resolve, IDLE_WAIT_MS));
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const mib = (field: string) => Math.round((Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) / 1024) * 10) / 10;
+    return { rssMiB: mib('VmRSS'), peakMiB: mib('VmHWM'), startupRematchMs: rematch.durationMs, from: entry.length === 1 ? 'dist' : 'src through tsx' };
+  } finally {
+    if (!exited) {
+      const stopped = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      await stopped;
+    }
+  }
+}
+
+/** Calls `probe` every 200 ms until it returns a value, for at most 10 minutes. */
+async function poll<T>(probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 600_000;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('bosun serve did not reach the expected state within 10 minutes');
 }
 
 async function main(): Promise<void> {
@@ -175,11 +222,14 @@ async function main(): Promise<void> {
   const dataDir = freshDir('serve');
   try {
     const machine = describeMachine();
+    const build = buildBosun();
+    const emptyDir = freshDir('serve-empty');
+    const empty = await idleMemory(emptyDir).finally(() => rmSync(emptyDir, { recursive: true, force: true }));
     const rematch = await rematchBenchmark(dataDir, osvDir);
     await seedContainers(dataDir);
-    const build = buildBosun();
-    const rssMiB = await idleRss(dataDir);
-    console.log(JSON.stringify({ machine, rematch, idle: { containers: CONTAINERS, rssMiB, build: build.ok ? 'dist/ rebuilt' : build.note } }, null, 2));
+    const seeded = await idleMemory(dataDir);
+    const idle = { emptyStore: empty, seeded: { containers: CONTAINERS, ...seeded }, build: build.ok ? 'dist/ rebuilt' : build.note };
+    console.log(JSON.stringify({ machine, rematch, idle }, null, 2));
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
