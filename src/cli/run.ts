@@ -24,7 +24,9 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream = proc
     if (error.hint) stderr.write(`  hint: ${error.hint}\n`);
     return error.code.startsWith('input.') ? ExitCode.input : ExitCode.failure;
   }
-  if (isCommanderExit(error)) return error.exitCode;
+  // Help and --version exit 0; every other commander error is a usage error, which must not
+  // look like exit 1 ("a finding or verdict failed the check").
+  if (isCommanderExit(error)) return error.exitCode === 0 ? ExitCode.ok : ExitCode.input;
   stderr.write(`bosun: internal error: ${describeError(error)}\n`);
   if (error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
   stderr.write('This is a bug in Bosun; please report it with the command you ran.\n');

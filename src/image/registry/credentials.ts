@@ -63,7 +63,10 @@ const warnedHelpers = new Set<string>();
 export async function resolveCredentials(registry: string, options: CredentialOptions = {}): Promise<CredentialLookup> {
   const env = options.env ?? process.env;
 
-  const explicit = pair(options.username, options.password, 'the username and password options');
+  // A user name given as an option takes its password from the environment when the option
+  // lacks one, so the secret can stay out of the command line and shell history.
+  const explicitPassword = options.password ?? (options.username ? env['BOSUN_REGISTRY_PASSWORD'] : undefined);
+  const explicit = pair(options.username, explicitPassword, 'the username and password options (or BOSUN_REGISTRY_PASSWORD)');
   if (explicit) return { credentials: explicit, source: 'options', warnings: [] };
 
   const fromEnv = pair(env['BOSUN_REGISTRY_USERNAME'], env['BOSUN_REGISTRY_PASSWORD'], 'BOSUN_REGISTRY_USERNAME and BOSUN_REGISTRY_PASSWORD');

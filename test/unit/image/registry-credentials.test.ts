@@ -101,6 +101,12 @@ test('half-set credentials are rejected', async () => {
   await assert.rejects(resolveCredentials('ghcr.io', { env: { BOSUN_REGISTRY_PASSWORD: 'x' } }), /BOSUN_REGISTRY_USERNAME.*a username is missing/);
 });
 
+test('username option takes env password', async () => {
+  const lookup = await resolveCredentials('ghcr.io', { username: 'opt', env: { BOSUN_REGISTRY_PASSWORD: 'envpw' } });
+  assert.deepEqual(lookup.credentials, { username: 'opt', password: 'envpw' });
+  assert.equal(lookup.source, 'options');
+});
+
 test('DOCKER_CONFIG sets default path', () => {
   assert.equal(defaultDockerConfigPath({ DOCKER_CONFIG: '/etc/dc' }), '/etc/dc/config.json');
   assert.equal(defaultDockerConfigPath({ HOME: '/home/ann' }), '/home/ann/.docker/config.json');
