@@ -24,9 +24,20 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+// Unit tests run two files at a time. Integration tests share one lab engine, whose containers
+// and images every watcher sees, so they run one file at a time.
+const groups = [
+  { files: files.filter((f) => !f.includes(`${path.sep}integration${path.sep}`)), concurrency: 2 },
+  { files: files.filter((f) => f.includes(`${path.sep}integration${path.sep}`)), concurrency: 1 },
+];
+let status = 0;
+for (const group of groups) {
+  if (group.files.length === 0) continue;
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', `--test-concurrency=${group.concurrency}`, '--test-reporter=spec', ...group.files],
+    { stdio: 'inherit' },
+  );
+  if (result.status !== 0) status = result.status ?? 1;
+}
+process.exit(status);
