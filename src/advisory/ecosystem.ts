@@ -118,11 +118,24 @@ function languageQuery(rule: LanguageRule, purl: PackageURL | undefined, pkg: Pa
   return { base: rule.ecosystem, release: undefined, name, version, viaSource: false };
 }
 
+/**
+ * Parsed purls, shared across calls: re-matching stored images parses the same few thousand
+ * purls for every image, and parsing dominated the re-match profile. Bounded so a long-running
+ * service does not grow without limit.
+ */
+const parsedPurls = new Map<string, PackageURL | undefined>();
+const MAX_PARSED_PURLS = 200_000;
+
 function parsePurl(purl: string): PackageURL | undefined {
+  if (parsedPurls.has(purl)) return parsedPurls.get(purl);
+  let parsed: PackageURL | undefined;
   try {
-    return PackageURL.fromString(purl);
+    parsed = PackageURL.fromString(purl);
   } catch {
     // A malformed purl leaves the package's own name and type to decide.
-    return undefined;
+    parsed = undefined;
   }
+  if (parsedPurls.size >= MAX_PARSED_PURLS) parsedPurls.clear();
+  parsedPurls.set(purl, parsed);
+  return parsed;
 }
