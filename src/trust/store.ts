@@ -172,7 +172,7 @@ export async function findBuild(store: Store, digests: { configDigest: Digest; m
 
 /**
  * Stores an image as known, merging references with an earlier entry for the same config
- * digest. A `user` or `trusted-base` origin is never downgraded by a later call.
+ * digest. A `trusted-base` origin is never downgraded by a later call, and replaces `user`.
  */
 export async function rememberKnownImage(store: Store, image: Omit<KnownImage, 'origin'>, origin: Exclude<KnownOrigin, 'scanned'>): Promise<void> {
   if (!isDigest(image.configDigest)) throw new InputError(`invalid config digest "${image.configDigest}" for a known image`);
@@ -187,7 +187,8 @@ export async function rememberKnownImage(store: Store, image: Omit<KnownImage, '
       references: JSON.stringify([...references].sort()),
       diff_ids: JSON.stringify(image.diffIds),
       annotations: JSON.stringify(image.annotations),
-      origin: existing?.origin === 'user' ? 'user' : origin,
+      // A registry resolution of a trusted base outranks a user's addition of the same config.
+      origin: existing?.origin === 'trusted-base' || origin === 'trusted-base' ? 'trusted-base' : 'user',
       added_at: existing?.added_at ?? now,
       checked_at: now,
     };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -214,4 +214,37 @@ test('base add and remove keep comments', { skip }, () => {
   assert.doesNotMatch(text, /lab\/debian/);
   const list = bosun(['trust', 'base', 'list', '--policy', file]);
   assert.match(list.stdout, /^127\.0\.0\.1:5000\/lab\/tools {2}\(any digest; build tools\)$/m);
+});
+
+test('local tag of trusted base is untrusted', { skip }, async () => {
+  const liar = path.join(root, 'liar');
+  mkdirSync(liar);
+  writeFileSync(path.join(liar, 'Dockerfile'), 'FROM scratch\nCOPY payload /payload\nCMD ["/payload"]\n');
+  writeFileSync(path.join(liar, 'payload'), 'not debian\n');
+  build('liar', liar);
+  const spoof = '127.0.0.1:5000/lab/debian:bosun-test-spoof';
+  docker(lab, ['tag', 'bosun-test/trust-liar:1', spoof]);
+  tags.push(spoof);
+
+  const verdict = await judge(`docker-daemon:${spoof}`);
+  assert.notEqual(verdict.verdict, 'trusted', verdict.reasons.join('\n'));
+  assert.equal(verdict.chain.links[0]!.trusted, false);
+
+  const cli = bosun(['trust', '--policy', path.join(root, 'policy.yaml'), `docker-daemon:${spoof}`]);
+  assert.equal(cli.status, 1, cli.stdout);
+  assert.doesNotMatch(cli.stdout, /matches the trusted base/);
+
+  const id = docker(lab, ['create', '--network', 'none', spoof]).trim();
+  containers.push(id);
+  const engine = bosun(['trust', '--policy', path.join(root, 'policy.yaml'), '--engine', `unix://${lab.dockerSock}`, '--format', 'json']);
+  const entries = JSON.parse(engine.stdout) as Array<{ container: { id: string }; verdict: Verdict }>;
+  const entry = entries.find((candidate) => candidate.container.id === id);
+  assert.ok(entry, engine.stdout);
+  assert.notEqual(entry.verdict.verdict, 'trusted', entry.verdict.reasons.join('\n'));
+});
+
+test('pulled trusted base itself is trusted', { skip }, async () => {
+  const verdict = await judge(`docker-daemon:${DEBIAN}`);
+  assert.equal(verdict.verdict, 'trusted', verdict.reasons.join('\n'));
+  assert.match(verdict.reasons[0]!, /matches the trusted base 127\.0\.0\.1:5000\/lab\/debian/);
 });

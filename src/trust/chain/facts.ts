@@ -14,6 +14,12 @@ export interface ImageFacts {
   diffIds: DiffId[];
   /** Config labels overlaid with manifest annotations (the manifest wins, as it is signed with the image). */
   annotations: Record<string, string>;
+  /**
+   * Whether the manifest digest and the `repo@digest` references were read from content (a
+   * registry, an OCI layout, a trusted base resolved in its registry). Engine RepoDigests are
+   * not: they are metadata that a local tag or load can set. Unset means not verified.
+   */
+  digestsVerified?: boolean;
 }
 
 /** Reads the facts of an opened image. */
@@ -39,6 +45,7 @@ export function factsOfKnown(image: KnownImage): ImageFacts {
     manifestDigest: image.manifestDigest,
     diffIds: [...image.diffIds],
     annotations: { ...image.annotations },
+    digestsVerified: image.origin === 'trusted-base',
   };
 }
 
@@ -56,7 +63,8 @@ export async function loadImageFacts(target: string, options: OpenTargetOptions 
   }
   const image = await openTarget(target, options);
   try {
-    return factsOfOpened(image);
+    // Registry and OCI layout sources read the manifest by its digest, so the digest is content.
+    return { ...factsOfOpened(image), digestsVerified: parsed.transport === 'registry' || parsed.transport === 'oci' || parsed.transport === 'oci-archive' };
   } finally {
     await image.close();
   }

@@ -1,8 +1,9 @@
 import type { Digest } from '../../common/digest.js';
 import { describeError, type Warning } from '../../common/errors.js';
 import { parseReference } from '../../image/reference.js';
-import { identityOf, type CompiledPolicy, type ImageIdentity } from '../policy/index.js';
+import type { CompiledPolicy } from '../policy/index.js';
 import type { BuildRecord, KnownImage, PinnedImage } from '../store.js';
+import { confirmTrustedBase } from './confirm.js';
 import { factsOfKnown, type ImageFacts } from './facts.js';
 
 /** The kind of evidence that ties a link to the one before it. */
@@ -122,8 +123,13 @@ function identify(facts: ImageFacts, known: KnownImage[]): ImageFacts {
 async function describeNode(node: Node, context: ChainContext): Promise<ChainLink> {
   const facts = node.facts;
   const references = facts?.references ?? (node.reference === undefined ? [] : [node.reference]);
-  const identity = identityOf(referencesWithDigest(references, node), [facts?.configDigest, facts?.manifestDigest, node.digest]);
-  const trustedBase = context.policy.trustedBaseFor(identity);
+  const trustedBase = confirmTrustedBase(context.policy, context.known, {
+    references: referencesWithDigest(references, node),
+    configDigest: facts?.configDigest,
+    manifestDigest: facts?.manifestDigest,
+    digestsVerified: facts?.digestsVerified === true,
+    recordedDigests: node.evidence === 'build-record' && node.digest !== undefined ? [node.digest] : [],
+  });
   const build = facts !== undefined
     ? await context.findBuild({ configDigest: facts.configDigest, manifestDigest: facts.manifestDigest })
     : node.digest === undefined ? undefined : await context.findBuild({ configDigest: node.digest, manifestDigest: node.digest });
@@ -163,8 +169,8 @@ function describeInput(base: PinnedImage, context: ChainContext): ChainInput {
   const known = findKnownByDigest(context.known, base.digest);
   const name = nameOf(base.reference);
   const references = [base.reference, ...(name === undefined ? [] : [`${name}@${base.digest}`]), ...(known?.references ?? [])];
-  const identity: ImageIdentity = identityOf(references, [base.digest, known?.configDigest, known?.manifestDigest]);
-  return { reference: base.reference, digest: base.digest, trusted: context.policy.trustedBaseFor(identity) !== undefined };
+  const claim = { references, configDigest: known?.configDigest, manifestDigest: known?.manifestDigest, digestsVerified: known?.origin === 'trusted-base', recordedDigests: [base.digest] };
+  return { reference: base.reference, digest: base.digest, trusted: confirmTrustedBase(context.policy, context.known, claim) !== undefined };
 }
 
 async function findParent(node: Node, build: BuildRecord | undefined, context: ChainContext, visited: Set<string>, warnings: Warning[]): Promise<ParentStep> {
@@ -246,7 +252,8 @@ function parentFromLayers(node: Node, facts: ImageFacts, context: ChainContext, 
 }
 
 function rank(image: KnownImage, context: ChainContext): number {
-  if (context.policy.trustedBaseFor(identityOf(image.references, [image.configDigest, image.manifestDigest])) !== undefined) return 0;
+  const claim = { references: image.references, configDigest: image.configDigest, manifestDigest: image.manifestDigest, digestsVerified: image.origin === 'trusted-base' };
+  if (confirmTrustedBase(context.policy, context.known, claim) !== undefined) return 0;
   if (image.origin === 'trusted-base') return 1;
   if (image.origin === 'user') return 2;
   return 3;

@@ -21,11 +21,14 @@ function facts(name: string, layers: number, annotations: Record<string, string>
   return { target: `127.0.0.1:5000/lab/${name}:1`, references: [`127.0.0.1:5000/lab/${name}:1`], configDigest: digest(`config-${name}`), manifestDigest: undefined, diffIds: LAYERS.slice(0, layers), annotations };
 }
 
-function context(images: KnownImage[], trusted: string[] = [], builds: BuildRecord[] = [], openBase?: ChainContext['openBase']): ChainContext {
+/** A trusted-base entry: a repository, or a repository with digest pins. */
+type TrustedEntry = string | { repository: string; digests: Digest[] };
+
+function context(images: KnownImage[], trusted: TrustedEntry[] = [], builds: BuildRecord[] = [], openBase?: ChainContext['openBase']): ChainContext {
   const policy = compilePolicy({
     file: 'policy.yaml',
     exists: true,
-    policy: policySchema.parse({ trustedBases: trusted.map((repository) => ({ repository })) }),
+    policy: policySchema.parse({ trustedBases: trusted.map((entry) => (typeof entry === 'string' ? { repository: entry } : entry)) }),
     auditedSources: [],
     warnings: [],
   });
@@ -59,7 +62,7 @@ test('chain picks longest layer prefix', async () => {
 });
 
 test('chain stops at trusted base', async () => {
-  const chain = await resolveChain(facts('app', 3), context([known('base', 1), known('mid', 2)], ['127.0.0.1:5000/lab/mid']));
+  const chain = await resolveChain(facts('app', 3), context([known('base', 1), known('mid', 2, 'trusted-base')], ['127.0.0.1:5000/lab/mid']));
   assert.equal(chain.links.length, 2);
   assert.equal(chain.links[1]!.trusted, true);
   assert.equal(chain.links[1]!.trustedBy, '127.0.0.1:5000/lab/mid');
@@ -67,18 +70,18 @@ test('chain stops at trusted base', async () => {
 });
 
 test('trusted base without parent ends in scratch', async () => {
-  const chain = await resolveChain(facts('app', 3), context([known('base', 1)], ['127.0.0.1:5000/lab/base']));
+  const chain = await resolveChain(facts('app', 3), context([known('base', 1, 'trusted-base')], ['127.0.0.1:5000/lab/base']));
   assert.equal(chain.end, 'scratch');
 });
 
 test('ties prefer trusted base', async () => {
-  const images = [known('zzz', 1), known('aaa', 1, 'user', { configDigest: digest('config-aaa') })];
+  const images = [known('zzz', 1, 'trusted-base'), known('aaa', 1, 'user', { configDigest: digest('config-aaa') })];
   const chain = await resolveChain(facts('app', 2), context(images, ['127.0.0.1:5000/lab/zzz']));
   assert.equal(chain.links[1]!.reference, '127.0.0.1:5000/lab/zzz:1');
 });
 
 test('same config digest is the known image', async () => {
-  const base = known('base', 1);
+  const base = known('base', 1, 'trusted-base');
   const target: ImageFacts = { ...facts('base', 1), target: 'docker-daemon:lab/base:1', references: ['docker.io/lab/base:1'] };
   const chain = await resolveChain(target, context([base], ['127.0.0.1:5000/lab/base']));
   assert.equal(chain.links.length, 1);
@@ -87,7 +90,7 @@ test('same config digest is the known image', async () => {
 });
 
 test('same layers other config is identical child', async () => {
-  const chain = await resolveChain(facts('relabelled', 1), context([known('base', 1)], ['127.0.0.1:5000/lab/base']));
+  const chain = await resolveChain(facts('relabelled', 1), context([known('base', 1, 'trusted-base')], ['127.0.0.1:5000/lab/base']));
   assert.equal(chain.links[0]!.trusted, false, 'a config change may swap the entrypoint, so the child is not the trusted base');
   assert.equal(chain.links[1]!.evidence, 'identical');
   assert.equal(chain.links[1]!.trusted, true);
@@ -100,7 +103,7 @@ test('build record FROM scratch ends chain', async () => {
 });
 
 test('build record names parent by digest', async () => {
-  const base = known('base', 1);
+  const base = known('base', 1, 'trusted-base');
   const record = build('app', { reference: '127.0.0.1:5000/lab/base:1', digest: base.manifestDigest! });
   const chain = await resolveChain(facts('app', 2), context([base, known('decoy', 1, 'user', { diffIds: [LAYERS[0]!] })], ['127.0.0.1:5000/lab/base'], [record]));
   assert.equal(chain.links[1]!.evidence, 'build-record');
@@ -111,7 +114,7 @@ test('build record names parent by digest', async () => {
 test('build record parent trusted by digest pin unread', async () => {
   const pinned = digest('manifest-remote');
   const record = build('app', { reference: '127.0.0.1:5000/lab/remote:1', digest: pinned });
-  const chain = await resolveChain(facts('app', 2), context([], ['127.0.0.1:5000/lab/remote'], [record]));
+  const chain = await resolveChain(facts('app', 2), context([], [{ repository: '127.0.0.1:5000/lab/remote', digests: [pinned] }], [record]));
   assert.equal(chain.links[1]!.trusted, true);
   assert.equal(chain.links[1]!.layers, undefined, 'offline: the base is not read');
 });
@@ -147,9 +150,9 @@ test('annotation base opened when unknown', async () => {
   const opened: string[] = [];
   const chain = await resolveChain(
     facts('app', 2, annotations),
-    context([], ['127.0.0.1:5000/lab/remote'], [], async (reference) => {
+    context([], [{ repository: '127.0.0.1:5000/lab/remote', digests: [remote.manifestDigest!] }], [], async (reference) => {
       opened.push(reference);
-      return { ...facts('remote', 1), manifestDigest: remote.manifestDigest };
+      return { ...facts('remote', 1), manifestDigest: remote.manifestDigest, digestsVerified: true };
     }),
   );
   assert.deepEqual(opened, [`127.0.0.1:5000/lab/remote@${remote.manifestDigest}`]);
@@ -170,4 +173,47 @@ test('chain depth is bounded', async () => {
   assert.equal(chain.links.length, 2);
   assert.equal(chain.end, 'unknown');
   assert.ok(chain.warnings.some((warning) => warning.code === 'trust.chain_too_long'));
+});
+
+test('local tag of trusted name is not trusted', async () => {
+  const spoof: ImageFacts = { ...facts('liar', 1), target: 'docker-daemon:127.0.0.1:5000/lab/base:spoof', references: ['127.0.0.1:5000/lab/base:spoof'] };
+  const chain = await resolveChain(spoof, context([known('base', 1, 'trusted-base')], ['127.0.0.1:5000/lab/base']));
+  assert.equal(chain.links[0]!.trusted, false, 'the name matches, but the config digest is not the resolved base');
+});
+
+test('engine repo digest claim is not trusted', async () => {
+  const base = known('base', 1, 'trusted-base');
+  const claims: ImageFacts = {
+    ...facts('liar', 1),
+    references: ['127.0.0.1:5000/lab/base:spoof', `127.0.0.1:5000/lab/base@${base.manifestDigest!}`],
+    manifestDigest: base.manifestDigest,
+  };
+  const cases: Array<[string, TrustedEntry]> = [
+    ['resolved base', '127.0.0.1:5000/lab/base'],
+    ['digest pin', { repository: '127.0.0.1:5000/lab/base', digests: [base.manifestDigest!] }],
+  ];
+  for (const [label, entry] of cases) {
+    const chain = await resolveChain(claims, context([base], [entry]));
+    assert.equal(chain.links[0]!.trusted, false, `${label}: an unverified RepoDigest with another config is a claim`);
+  }
+});
+
+test('engine repo digest with base config trusted', async () => {
+  const base = known('base', 1, 'trusted-base');
+  const pulled: ImageFacts = { ...facts('base', 1), references: ['127.0.0.1:5000/lab/base:1'], manifestDigest: base.manifestDigest };
+  const chain = await resolveChain(pulled, context([base], [{ repository: '127.0.0.1:5000/lab/base', digests: [base.manifestDigest!] }]));
+  assert.equal(chain.links[0]!.trusted, true, 'the registry resolution of the pin has the same config digest');
+});
+
+test('user known image is not a trusted base', async () => {
+  const chain = await resolveChain(facts('app', 2), context([known('base', 1, 'user')], ['127.0.0.1:5000/lab/base']));
+  assert.equal(chain.links[1]!.reference, '127.0.0.1:5000/lab/base:1');
+  assert.equal(chain.links[1]!.trusted, false, 'a user-added image was not resolved from the registry for the entry');
+});
+
+test('registry image of other repository not trusted', async () => {
+  const base = known('base', 1, 'trusted-base');
+  const copy: ImageFacts = { ...facts('base', 1), references: ['127.0.0.1:5000/lab/other:1'], digestsVerified: true };
+  const chain = await resolveChain(copy, context([base], ['127.0.0.1:5000/lab/other']));
+  assert.equal(chain.links[0]!.trusted, false, 'the resolved row belongs to lab/base, not lab/other');
 });

@@ -221,11 +221,15 @@ test('build record stores parent among bases', async () => {
   await assert.rejects(recordBuild(store, { ...record, configDigest: 'sha256:short' as Digest }), /invalid config digest/);
 });
 
-test('known image keeps user origin', async () => {
+test('known image takes trusted-base origin', async () => {
   const image = { configDigest: digest('config-kept'), manifestDigest: undefined, references: ['a:1'], diffIds: [BASE_LAYER], annotations: {} };
   await rememberKnownImage(store, image, 'user');
   await rememberKnownImage(store, { ...image, references: ['b:1'] }, 'trusted-base');
   const entry = (await listKnownImages(store)).find((known) => known.configDigest === image.configDigest);
-  assert.equal(entry?.origin, 'user');
+  assert.equal(entry?.origin, 'trusted-base', 'a registry resolution of a trusted base confirms the image');
   assert.deepEqual(entry?.references, ['a:1', 'b:1']);
+
+  await rememberKnownImage(store, { ...image, references: ['c:1'] }, 'user');
+  const again = (await listKnownImages(store)).find((known) => known.configDigest === image.configDigest);
+  assert.equal(again?.origin, 'trusted-base', 'a later user addition keeps the trusted-base origin');
 });
