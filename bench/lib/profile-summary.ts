@@ -57,9 +57,11 @@ function attributedBucket(id: number, frames: Map<number, ProfileNode['callFrame
   const own = bucketFor(frames.get(id) ?? { functionName: '(unknown)', url: '' });
   if (own !== 'node internals' && own !== '(native)') return own;
 
+  // Bundle helpers are skipped as callers: time under them counts for the next source folder
+  // up, or as module loading when there is none.
   for (let current = parentOf.get(id); current !== undefined; current = parentOf.get(current)) {
     const caller = bucketFor(frames.get(current) ?? { functionName: '(unknown)', url: '' });
-    if (caller !== 'node internals' && caller !== '(native)' && !caller.startsWith('(')) return `${caller} (in node)`;
+    if (caller !== 'node internals' && caller !== '(native)' && caller !== BUNDLE_HELPERS && !caller.startsWith('(')) return `${caller} (in node)`;
   }
   return 'node internals, no caller (module loading, event loop)';
 }
@@ -69,7 +71,11 @@ function bucketFor(frame: ProfileNode['callFrame']): string {
   if (frame.url === '') return functionName.startsWith('(') ? functionName : '(native)';
   if (frame.url.startsWith('node:')) return 'node internals';
 
-  const url = originalSource(frame) ?? frame.url;
+  const mapped = originalSource(frame);
+  // esbuild's own helpers, such as the wrapper that runs a bundled CommonJS module's body on its
+  // first require, have no source in the map.
+  if (mapped === undefined && sourceMaps.get(fileOf(frame.url)) !== undefined) return BUNDLE_HELPERS;
+  const url = mapped ?? frame.url;
   const modules = url.lastIndexOf('/node_modules/');
   if (modules >= 0) {
     const parts = url.slice(modules + '/node_modules/'.length).split('/');
@@ -80,12 +86,13 @@ function bucketFor(frame: ProfileNode['callFrame']): string {
   return url;
 }
 
+const BUNDLE_HELPERS = 'bundle helpers (esbuild require and module wrappers)';
 const sourceMaps = new Map<string, SourceMap | undefined>();
 
 /** Maps a frame in a bundle back to the source file it came from, when the bundle has a `.map` file beside it. */
 function originalSource(frame: ProfileNode['callFrame']): string | undefined {
   if (!frame.url.startsWith('file:') || frame.lineNumber === undefined || frame.columnNumber === undefined) return undefined;
-  const file = fileURLToPath(frame.url);
+  const file = fileOf(frame.url);
   if (!sourceMaps.has(file)) {
     const mapFile = `${file}.map`;
     sourceMaps.set(file, existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')) as ConstructorParameters<typeof SourceMap>[0]) : undefined);
@@ -95,6 +102,10 @@ function originalSource(frame: ProfileNode['callFrame']): string | undefined {
   // findEntry returns {} where the map has no entry for the position.
   if (!entry || !('originalSource' in entry) || !entry.originalSource) return undefined;
   return path.resolve(path.dirname(file), entry.originalSource);
+}
+
+function fileOf(url: string): string {
+  return url.startsWith('file:') ? fileURLToPath(url) : url;
 }
 
 function main(argv: string[]): void {
