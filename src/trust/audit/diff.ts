@@ -1,3 +1,4 @@
+import { redactDockerfileLine } from '../dockerfile/redact.js';
 import type { ContextPin } from './context.js';
 
 /** The changes between two pins of the same build. */
@@ -6,7 +7,7 @@ export interface ApprovalDiff {
   removed: string[];
   /** Paths whose content, link text or kind changed. */
   changed: string[];
-  /** Unified diff of the Dockerfile text; undefined when the text is the same. */
+  /** Unified diff of the Dockerfile text with secret-looking values redacted; undefined when the text is the same. */
   dockerfileDiff: string | undefined;
 }
 
@@ -35,8 +36,19 @@ export function diffApprovals(approved: Pick<ContextPin, 'files' | 'dockerfile'>
 
   const oldText = approved.dockerfile.text;
   const newText = current.dockerfile.text;
-  const dockerfileDiff = oldText === newText ? undefined : unifiedDiff(oldText, newText, approved.dockerfile.path, current.dockerfile.path);
+  const dockerfileDiff = oldText === newText ? undefined : redactDiff(unifiedDiff(oldText, newText, approved.dockerfile.path, current.dockerfile.path));
   return { added, removed, changed, dockerfileDiff };
+}
+
+/**
+ * Redacts secret-looking values in the body lines of a unified diff. The diff is computed on the
+ * real text first, so an edit to a secret alone still shows as a changed line.
+ */
+function redactDiff(diff: string): string {
+  return diff
+    .split('\n')
+    .map((line, index) => (index < 2 || line.startsWith('@@') || line === '' ? line : `${line[0]}${redactDockerfileLine(line.slice(1))}`))
+    .join('\n');
 }
 
 type Edit = { op: ' ' | '-' | '+'; text: string };

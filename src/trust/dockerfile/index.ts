@@ -7,6 +7,7 @@
 export { analyseDockerfile, MAX_DOCKERFILE_LENGTH } from './analyse.js';
 export { AUDIT_RULES, runRules, type AuditRule } from './rules/index.js';
 export { cleanContextPath } from './stages.js';
+export { REDACTED, redactDockerfileLine, redactDockerfileText, redactUrlCredentials } from './redact.js';
 export type {
   AnalyseOptions,
   ContextSource,

@@ -114,11 +114,16 @@ function readProperties(parsed: Instruction): ParsedInstruction['properties'] {
   if (!(parsed instanceof Arg) && !(parsed instanceof Env)) return [];
   // dockerfile-ast names these the other way round: getValue() has quotes and escapes
   // removed, getUnescapedValue() is the text as written.
-  return parsed.getProperties().map((property) => ({
-    name: property.getName(),
-    value: property.getValue() ?? undefined,
-    raw: property.getUnescapedValue() ?? undefined,
-  }));
+  return parsed.getProperties().map((property) => {
+    const name = property.getName();
+    const equals = name.indexOf('=');
+    // A quoted pair (`ENV "KEY=value"`) reaches us as one name with the value inside it.
+    if (equals > 0 && property.getValue() === null) {
+      const value = name.slice(equals + 1);
+      return { name: name.slice(0, equals), value, raw: value };
+    }
+    return { name, value: property.getValue() ?? undefined, raw: property.getUnescapedValue() ?? undefined };
+  });
 }
 
 /** Returns the stage name of a FROM (`AS name`), as written, and the number of arguments. */

@@ -1,3 +1,4 @@
+import { redactUrlCredentials } from '../redact.js';
 import type { Finding } from '../types.js';
 import { addLocalArchiveRule, addLocalFileRule } from './add.js';
 import { addUrlWithoutChecksumRule, pipeToShellRule, verificationDisabledRule } from './downloads.js';
@@ -38,7 +39,8 @@ export function runRules(context: RuleContext, rules: readonly AuditRule[] = AUD
       const key = `${rule.id}\n${hit.line}\n${hit.message}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      findings.push({ id: rule.id, line: hit.line, severity: hit.severity ?? rule.severity, message: hit.message, why: rule.why });
+      // Messages quote URLs and paths from the Dockerfile, which may carry a password.
+      findings.push({ id: rule.id, line: hit.line, severity: hit.severity ?? rule.severity, message: redactUrlCredentials(hit.message), why: rule.why });
     }
   }
   return findings.sort((a, b) => a.line - b.line || a.id.localeCompare(b.id));

@@ -12,7 +12,7 @@ const SECRET_PAIRS = new Set(['api key', 'private key', 'access key', 'secret ke
 const NOT_SECRET_SUFFIXES = new Set(['file', 'path', 'dir', 'directory', 'url', 'uri', 'endpoint', 'host', 'port', 'length', 'len', 'size', 'type', 'name', 'id', 'env', 'mode', 'enabled', 'version', 'header', 'policy']);
 
 /** Value formats of well-known credentials. */
-const CREDENTIAL_FORMATS: RegExp[] = [
+export const CREDENTIAL_FORMATS: RegExp[] = [
   /\bAKIA[0-9A-Z]{16}\b/, // AWS access key ID
   /\bgh[pousr]_[A-Za-z0-9]{36,}\b/, // GitHub tokens
   /\bgithub_pat_[A-Za-z0-9_]{22,}\b/,
