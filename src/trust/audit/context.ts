@@ -7,7 +7,7 @@ import { sha256, type Digest } from '../../common/digest.js';
 import { InputError, describeError, type Warning } from '../../common/errors.js';
 import { analyseDockerfile, MAX_DOCKERFILE_LENGTH } from '../dockerfile/analyse.js';
 import type { AnalyseOptions, DockerfileAnalysis } from '../dockerfile/types.js';
-import { compileGoMatch, hasWildcard, isIgnored, parseDockerignore, type IgnoreRule } from './patterns.js';
+import { compileGoMatch, hasWildcard, isIgnored, mayReincludeBeneath, parseDockerignore, type IgnoreRule } from './patterns.js';
 
 /** One pinned file: a path relative to the context root, `/`-separated. */
 export interface PinnedFile {
@@ -173,7 +173,7 @@ class ContextWalker {
     }
     const present: string[] = [];
     for (const candidate of current) {
-      if (candidate !== '' && isIgnored(this.ignoreRules, candidate)) continue;
+      if (candidate !== '' && isIgnored(this.ignoreRules, candidate) && !(await this.isReincludingDirectory(candidate))) continue;
       if (!(await this.resolvesInside(path.posix.dirname(candidate)))) {
         this.warn('context.symlink-outside', `"${candidate}" lies under a symlink that points outside the build context; it is not read`, candidate);
         continue;
@@ -181,6 +181,13 @@ class ContextWalker {
       if (candidate === '' || (await lstat(this.absolute(candidate)).catch(() => undefined))) present.push(candidate);
     }
     return present;
+  }
+
+  /** Whether an ignored path is a directory that an exception could re-include files beneath. */
+  private async isReincludingDirectory(relative: string): Promise<boolean> {
+    if (!mayReincludeBeneath(this.ignoreRules, relative)) return false;
+    const info = await lstat(this.absolute(relative)).catch(() => undefined);
+    return info?.isDirectory() === true;
   }
 
   /** Checks that a directory, with any symlinks on its path resolved, is inside the context. */
@@ -193,10 +200,8 @@ class ContextWalker {
   /** Adds a file, a symlink, or a directory tree. `named`: the path is a source itself. */
   private async addPath(relative: string, named: boolean): Promise<void> {
     this.signal?.throwIfAborted();
-    if (relative !== '' && isIgnored(this.ignoreRules, relative)) {
-      if (!this.ignoreRules.some((rule) => rule.exclusion)) return;
-    }
     const info = await lstat(this.absolute(relative));
+    if (relative !== '' && isIgnored(this.ignoreRules, relative) && !(info.isDirectory() && mayReincludeBeneath(this.ignoreRules, relative))) return;
     if (info.isSymbolicLink()) {
       await this.addSymlink(relative, named);
     } else if (info.isDirectory()) {

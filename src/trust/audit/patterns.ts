@@ -179,3 +179,33 @@ export function isIgnored(rules: IgnoreRule[], path: string): boolean {
   }
   return ignored;
 }
+
+/**
+ * Reports whether an exception (`!pattern`) could match a path beneath the ignored directory
+ * `dir`. Docker still sends such a directory's re-included files, so the walk must enter it.
+ * The check compares the pattern's leading components with the directory's, and a `**`
+ * component could match anything below.
+ */
+export function mayReincludeBeneath(rules: IgnoreRule[], dir: string): boolean {
+  const dirComponents = dir.split('/');
+  return rules.some((rule) => {
+    if (!rule.exclusion) return false;
+    const components = rule.pattern.split('/');
+    for (let i = 0; i < dirComponents.length; i++) {
+      const component = components[i];
+      if (component === undefined) return false;
+      if (component.includes('**')) return true;
+      if (!componentMatches(component, dirComponents[i]!)) return false;
+    }
+    return components.length > dirComponents.length;
+  });
+}
+
+/** Matches one component as `.dockerignore` does. A malformed class counts as a match, so the walk errs towards pinning more. */
+function componentMatches(pattern: string, name: string): boolean {
+  try {
+    return compileIgnorePattern(pattern).test(name);
+  } catch {
+    return true;
+  }
+}

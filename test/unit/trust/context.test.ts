@@ -221,3 +221,41 @@ test('approval diff lists changes', async () => {
     ].join('\n'),
   );
 });
+
+test('ignored directory with exception pinned', async () => {
+  const context = makeTree({
+    'Dockerfile': 'FROM scratch\nCOPY docs/ /docs/\nUSER 1\n',
+    '.dockerignore': 'docs\n!docs/keep.md\n',
+    'docs/keep.md': 'kept\n',
+    'docs/drop.md': 'dropped\n',
+    'docs/sub/deep.md': 'dropped too\n',
+  });
+  const approved = await pin(context);
+  assert.deepEqual(approved.files.map((file) => file.path), ['.dockerignore', 'Dockerfile', 'docs/keep.md']);
+  assert.deepEqual(approved.warnings, []);
+
+  write(context, 'docs/keep.md', 'edited after approval\n');
+  const diff = diffApprovals(approved, await pin(context));
+  assert.deepEqual(diff.changed, ['docs/keep.md']);
+});
+
+test('ignored directory exception table', async () => {
+  const cases: Array<[string, string[]]> = [
+    ['docs\n!docs/**/*.md\n', ['docs/keep.md', 'docs/sub/deep.md']],
+    ['docs\n!*/keep.md\n', ['docs/keep.md']],
+    ['docs\n!other/keep.md\n', []],
+    ['docs\n', []],
+  ];
+  for (const [ignore, expected] of cases) {
+    const context = makeTree({
+      'Dockerfile': 'FROM scratch\nCOPY docs /docs\nUSER 1\n',
+      '.dockerignore': ignore,
+      'docs/keep.md': 'kept\n',
+      'docs/sub/deep.md': 'deep\n',
+      'docs/sub/deep.txt': 'deep\n',
+    });
+    const result = await pin(context);
+    const pinned = result.files.map((file) => file.path).filter((file) => file.startsWith('docs/'));
+    assert.deepEqual(pinned, expected, JSON.stringify(ignore));
+  }
+});
