@@ -82,7 +82,7 @@ function matchEntry(entry: IndexedEntry, pkg: Package, query: PackageQuery, sche
   if (entry.advisory.withdrawn) return undefined;
   if (!releaseApplies(entry.base, entry.release, query.release)) return undefined;
 
-  const verdict = evaluateEntry(entry.ranges, entry.versionSet, query.version, (a, b) => scheme.compare(a, b));
+  const verdict = cachedVerdict(entry, query.version, scheme);
   if (!verdict) return undefined;
 
   const state: FindingState = verdict.fixedVersion !== undefined ? 'fixed-available' : unfixedState(entry.base, entry.specific);
@@ -105,6 +105,28 @@ function matchEntry(entry: IndexedEntry, pkg: Package, query: PackageQuery, sche
     state,
     reason: reasonFor(entry, pkg, query, verdict, state),
   };
+}
+
+/**
+ * Range verdicts per index entry and installed version. Re-matching a fleet evaluates the same
+ * entry against the same version once per image that ships it; the cache lives as long as the
+ * index entry, so a new index (after a sync) starts empty.
+ */
+const verdicts = new WeakMap<IndexedEntry, Map<string, AffectedVerdict | null>>();
+
+function cachedVerdict(entry: IndexedEntry, version: string, scheme: VersionScheme): AffectedVerdict | undefined {
+  let byVersion = verdicts.get(entry);
+  if (!byVersion) {
+    byVersion = new Map();
+    verdicts.set(entry, byVersion);
+  }
+  const key = `${scheme.name}\u0000${version}`;
+  let verdict = byVersion.get(key);
+  if (verdict === undefined) {
+    verdict = evaluateEntry(entry.ranges, entry.versionSet, version, (a, b) => scheme.compare(a, b)) ?? null;
+    byVersion.set(key, verdict);
+  }
+  return verdict ?? undefined;
 }
 
 function reasonFor(entry: IndexedEntry, pkg: Package, query: PackageQuery, verdict: AffectedVerdict, state: FindingState): string {

@@ -159,16 +159,15 @@ async function rematchImage(db: Kysely<Database>, image: StoredImage, context: R
   }
   result.added = added.length;
 
-  for (let start = 0; start < inserts.length; start += 100) {
-    await db.insertInto('findings').values(inserts.slice(start, start + 100)).execute();
+  // 15 columns a row: 500 rows stay far below SQLite's and PostgreSQL's bound-parameter limits.
+  for (let start = 0; start < inserts.length; start += 500) {
+    await db.insertInto('findings').values(inserts.slice(start, start + 500)).execute();
   }
   result.resolved = await resolveGone(db, image.digest, [...existing.values()], now);
-  await db
-    .updateTable('findings')
-    .set({ last_seen_at: now })
-    .where('image_config_digest', '=', image.digest)
-    .where('resolved_at', 'is', null)
-    .execute();
+  // Unchanged findings keep their row as it is: rewriting `last_seen_at` on every finding of every
+  // image made an unchanged re-match of a large fleet write each row once per sync. When an image
+  // was last matched is the image's `matched_at`.
+  await db.updateTable('images').set({ matched_at: now }).where('config_digest', '=', image.digest).execute();
 
   result.notices = await findingNotices(db, image, added, newlyFixed, context);
   return result;

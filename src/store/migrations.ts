@@ -257,6 +257,11 @@ function buildMigrations(dialect: Dialect): Record<string, Migration> {
       await db.schema.createIndex('jobs_state').on('jobs').columns(['state', 'kind']).execute();
     },
   },
+  '0004_image_matched_at': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('images').addColumn('matched_at', 'text').execute();
+    },
+  },
   };
 }
 

@@ -55,6 +55,8 @@ export interface ImageTable {
   cataloguer_key: string;
   first_seen_at: string;
   scanned_at: string;
+  /** When the monitor last re-matched this image's packages against the advisories; null before. */
+  matched_at: Generated<string | null>;
 }
 
 /** One OSV record, as imported. */
@@ -194,7 +196,10 @@ export interface ContainerTable {
   removed_at: string | null;
 }
 
-/** The current findings of each stored image; `resolved_at` is set when a re-match no longer finds it. */
+/**
+ * The current findings of each stored image; `resolved_at` is set when a re-match no longer finds
+ * it. `last_seen_at` is the last time the row changed; `images.matched_at` is the last re-match.
+ */
 export interface FindingTable {
   image_config_digest: string;
   advisory_id: string;
