@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { truncate } from '../../common/digest.js';
@@ -106,12 +106,17 @@ async function indexMembers(file: string, signal?: AbortSignal): Promise<Map<str
   const members = new Map<string, ArchiveMember>();
   let handle: FileHandle;
   try {
-    handle = await open(file, 'r');
+    // O_NONBLOCK keeps open() from waiting for a writer when the path is a FIFO.
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw wrapIndexError(file, error);
   }
   try {
-    const { size } = await handle.stat();
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      throw new InputError(`cannot read archive ${file}: it is not a regular file`, { hint: 'pass the path of a tar file written by docker save or an OCI tool' });
+    }
+    const { size } = info;
     for await (const header of readTarHeaders(handle, size, file, signal)) {
       if (members.size >= MAX_ARCHIVE_MEMBERS) {
         throw new ImageFormatError(`${file} has more than ${MAX_ARCHIVE_MEMBERS} members`, { hint: 'the archive is not a plausible image archive' });

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { sha256, type Digest } from '../../common/digest.js';
 import { InputError, describeError, type Warning } from '../../common/errors.js';
 import { analyseDockerfile, MAX_DOCKERFILE_LENGTH } from '../dockerfile/analyse.js';
 import type { AnalyseOptions, DockerfileAnalysis } from '../dockerfile/types.js';
+import { readRegularFile } from '../read.js';
 import { compileGoMatch, hasWildcard, isIgnored, mayReincludeBeneath, parseDockerignore, type IgnoreRule } from './patterns.js';
 
 /** One pinned file: a path relative to the context root, `/`-separated. */
@@ -38,6 +39,9 @@ export interface PinContextOptions {
   /** Most files pinned before giving up; a context this large is rarely intended. */
   maxFiles?: number;
 }
+
+/** Largest `.dockerignore` read, in bytes: real ones are a few hundred. */
+export const MAX_DOCKERIGNORE_BYTES = 1024 * 1024;
 
 /** Default `maxFiles`: well above real build contexts, low enough to stop a runaway walk. */
 export const DEFAULT_MAX_FILES = 100_000;
@@ -75,13 +79,9 @@ export async function pinBuildContext(options: PinContextOptions): Promise<Conte
 }
 
 async function readDockerfile(file: string): Promise<string> {
-  const info = await stat(file).catch((error: unknown) => {
-    throw new InputError(`Dockerfile "${file}" cannot be read: ${describeError(error)}`, { hint: 'Pass the path of the Dockerfile.', cause: error });
-  });
-  if (info.size > MAX_DOCKERFILE_LENGTH) {
-    throw new InputError(`Dockerfile "${file}" is ${info.size} bytes, more than ${MAX_DOCKERFILE_LENGTH}`, { hint: 'Check that the path names a Dockerfile.' });
-  }
-  return readFile(file, 'utf8');
+  const content = await readRegularFile(file, { maxBytes: MAX_DOCKERFILE_LENGTH, what: 'Dockerfile', hint: 'Pass the path of a Dockerfile, a regular file of at most 1 MiB.' });
+  if (content === undefined) throw new InputError(`Dockerfile "${file}" cannot be read: it does not exist`, { hint: 'Pass the path of the Dockerfile.' });
+  return content.toString('utf8');
 }
 
 async function selectSources(walker: ContextWalker, analysis: DockerfileAnalysis): Promise<void> {
@@ -131,8 +131,9 @@ class ContextWalker {
   /** Reads the ignore rules and pins the file they came from. */
   async loadIgnoreFile(dockerfile: string): Promise<IgnoreRule[]> {
     for (const candidate of [`${dockerfile}.dockerignore`, path.join(this.root, '.dockerignore')]) {
-      const text = await readFile(candidate, 'utf8').catch(() => undefined);
-      if (text === undefined) continue;
+      const content = await readRegularFile(candidate, { maxBytes: MAX_DOCKERIGNORE_BYTES, what: '.dockerignore', hint: 'Make the .dockerignore a regular file of at most 1 MiB, or remove it.' });
+      if (content === undefined) continue;
+      const text = content.toString('utf8');
       this.addContent(toContextPath(this.root, candidate), 'file', createHash('sha256').update(text).digest('hex'));
       return parseDockerignore(text);
     }
@@ -183,7 +184,7 @@ class ContextWalker {
     return present;
   }
 
-  /** Whether an ignored path is a directory that an exception could re-include files beneath. */
+  /** Checks whether an ignored path is a directory that an exception could re-include files beneath. */
   private async isReincludingDirectory(relative: string): Promise<boolean> {
     if (!mayReincludeBeneath(this.ignoreRules, relative)) return false;
     const info = await lstat(this.absolute(relative)).catch(() => undefined);
@@ -239,11 +240,27 @@ class ContextWalker {
 
   private async hashPending(): Promise<void> {
     for (const relative of this.pending.keys()) {
-      const hash = createHash('sha256');
-      await pipeline(createReadStream(this.absolute(relative)), hash, { signal: this.signal });
-      this.addContent(relative, 'file', hash.digest('hex'));
+      this.addContent(relative, 'file', await this.hashFile(relative));
     }
     this.pending.clear();
+  }
+
+  /**
+   * Hashes a file the walk saw as regular. It is opened without blocking and checked again,
+   * because it may have been replaced by a FIFO or device since.
+   */
+  private async hashFile(relative: string): Promise<string> {
+    const handle = await open(this.absolute(relative), constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      if (!(await handle.stat()).isFile()) {
+        throw new InputError(`context file "${relative}" is no longer a regular file`, { hint: 'Pin the context again once it stops changing.' });
+      }
+      const hash = createHash('sha256');
+      await pipeline(handle.createReadStream({ autoClose: false }), hash, { signal: this.signal });
+      return hash.digest('hex');
+    } finally {
+      await handle.close();
+    }
   }
 
   private absolute(relative: string): string {

@@ -1,8 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { describeError, InputError, type Warning } from '../../common/errors.js';
+import { InputError, type Warning } from '../../common/errors.js';
+import { readRegularFile } from '../read.js';
 import { policySchema, type Policy } from './schema.js';
 
 /** Largest policy file read, in bytes: real ones are a few kilobytes. */
@@ -65,14 +65,8 @@ export async function loadPolicy(file: string): Promise<LoadedPolicy> {
 
 /** Reads the file; undefined when it does not exist. */
 export async function readPolicyText(file: string): Promise<string | undefined> {
-  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw new InputError(`cannot read policy file ${file}: ${describeError(error)}`, { hint: 'check the path and its permissions', cause: error });
-  });
-  if (info === undefined) return undefined;
-  if (!info.isFile()) throw new InputError(`policy file ${file} is not a regular file`, { hint: 'pass the path of a YAML file with --policy' });
-  if (info.size > MAX_POLICY_BYTES) throw new InputError(`policy file ${file} is ${info.size} bytes, more than ${MAX_POLICY_BYTES}`, { hint: 'check that --policy names the policy file' });
-  return readFile(file, 'utf8');
+  const content = await readRegularFile(file, { maxBytes: MAX_POLICY_BYTES, what: 'policy file', hint: 'pass the path of a YAML file of at most 1 MiB with --policy' });
+  return content?.toString('utf8');
 }
 
 /**
