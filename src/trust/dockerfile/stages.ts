@@ -26,6 +26,14 @@ export interface StagedInstruction {
   stage: number;
   /** Set for an ONBUILD trigger of a parent stage that runs at the start of this stage. */
   inheritedTrigger?: boolean;
+  /** COPY and ADD sources with ARG and ENV values expanded; undefined where the stage did not run the instruction. */
+  sources?: ExpandedSource[];
+}
+
+/** A COPY or ADD source as written, and its value after expansion (undefined while a variable is unset). */
+export interface ExpandedSource {
+  written: string;
+  value: string | undefined;
 }
 
 export interface StageResolution {
@@ -109,8 +117,9 @@ class StageResolver {
       this.staged.push({ instruction, stage: -1 });
       return;
     }
-    this.staged.push({ instruction, stage: current.stage.index });
-    this.apply(current, instruction);
+    const staged: StagedInstruction = { instruction, stage: current.stage.index };
+    this.staged.push(staged);
+    this.apply(current, staged);
   }
 
   private startStage(instruction: ParsedInstruction): void {
@@ -157,12 +166,14 @@ class StageResolver {
   /** ONBUILD triggers of a parent stage run first in a stage built FROM it. */
   private runParentTriggers(state: StageState, parent: StageState): void {
     for (const trigger of parent.triggers) {
-      this.staged.push({ instruction: trigger, stage: state.stage.index, inheritedTrigger: true });
-      this.apply(state, trigger);
+      const staged: StagedInstruction = { instruction: trigger, stage: state.stage.index, inheritedTrigger: true };
+      this.staged.push(staged);
+      this.apply(state, staged);
     }
   }
 
-  private apply(state: StageState, instruction: ParsedInstruction): void {
+  private apply(state: StageState, staged: StagedInstruction): void {
+    const instruction = staged.instruction;
     switch (instruction.keyword) {
       case 'ARG':
         this.declareArgs(instruction, state.scope, false);
@@ -172,7 +183,7 @@ class StageResolver {
         break;
       case 'COPY':
       case 'ADD':
-        this.applyCopy(state, instruction);
+        this.applyCopy(state, staged);
         break;
       case 'RUN':
         this.applyRunMounts(state, instruction);
@@ -220,15 +231,21 @@ class StageResolver {
     this.onbuild.push({ line: instruction.line, stage: state.stage.index, instruction: trigger.keyword, references });
   }
 
-  private applyCopy(state: StageState, instruction: ParsedInstruction): void {
+  private applyCopy(state: StageState, staged: StagedInstruction): void {
+    const instruction = staged.instruction;
     const from = instruction.keyword === 'COPY' ? flagValue(instruction, 'from') : undefined;
     if (from !== undefined) {
       this.applyCopyFrom(state, instruction, from);
       return;
     }
-    for (const source of copySources(instruction)) {
-      if (instruction.keyword === 'ADD' && REMOTE_SOURCE.test(source)) continue;
-      state.sources.push(this.contextSource(state, source, instruction.keyword as 'COPY' | 'ADD', instruction.line));
+    // BuildKit expands ARG and ENV values in sources before it decides whether one is a URL.
+    staged.sources = copySources(instruction).map((written) => {
+      const { value, unresolved } = state.scope.expand(written);
+      return { written, value: unresolved.length > 0 ? undefined : value };
+    });
+    for (const source of staged.sources) {
+      if (instruction.keyword === 'ADD' && REMOTE_SOURCE.test(source.value ?? source.written)) continue;
+      state.sources.push(this.contextSource(state, source.written, instruction.keyword as 'COPY' | 'ADD', instruction.line));
     }
   }
 
@@ -379,6 +396,15 @@ function externalImage(
   if (base.tag !== undefined) image.tag = base.tag;
   if (unresolved.length > 0) image.unresolved = unresolved;
   return image;
+}
+
+/**
+ * Source operands of a staged COPY or ADD (or of its ONBUILD trigger), with variables expanded
+ * where the stage ran it. A source with an unset variable stays as written.
+ */
+export function expandedCopySources(staged: StagedInstruction, instruction: ParsedInstruction): string[] {
+  if (staged.sources !== undefined && staged.instruction === instruction) return staged.sources.map((source) => source.value ?? source.written);
+  return copySources(instruction);
 }
 
 /** Source operands of COPY or ADD as written: all arguments but the last, heredocs left out. */

@@ -259,3 +259,10 @@ test('ignored directory exception table', async () => {
     assert.deepEqual(pinned, expected, JSON.stringify(ignore));
   }
 });
+
+test('ADD of expanded URL pins nothing', async () => {
+  const context = makeTree({ 'Dockerfile': 'FROM scratch\nARG URL=https://example.invalid/x.tar.gz\nADD ${URL} /x\nUSER 1\n' });
+  const result = await pin(context);
+  assert.deepEqual(result.files.map((file) => file.path), ['Dockerfile']);
+  assert.deepEqual(result.warnings, [], 'a URL is not a context path');
+});

@@ -37,6 +37,10 @@ const RULE_CASES: Array<[string, string[]]> = [
   // DF002: ADD of a URL without --checksum.
   ['ADD https://example.invalid/app.tar.gz /opt/', ['DF002@2']],
   ['ADD git@github.com:example/repo.git /src', ['DF002@2']],
+  ['ARG URL=https://example.invalid/app.tar.gz\nADD ${URL} /opt/', ['DF002@3']],
+  ['ENV URL=https://example.invalid/app\nADD $URL /opt/', ['DF002@3']],
+  ['ARG SRC=app.txt\nADD ${SRC} /opt/', ['DF012@3']],
+  ['ARG SRC\nADD ${SRC} /opt/', ['DF012@3']],
   ['ADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://example.invalid/x /x', []],
   // DF006: secrets in ENV and ARG, by name or by value.
   ['ENV DB_PASSWORD=hunter2', ['DF006@2']],

@@ -1,5 +1,5 @@
 import { withKeyword, type ParsedInstruction } from '../instruction.js';
-import { copySources } from '../stages.js';
+import { expandedCopySources } from '../stages.js';
 import type { AuditRule, RuleHit } from './types.js';
 
 const REMOTE = /^(?:https?:\/\/|git@|git:\/\/)/i;
@@ -8,10 +8,10 @@ const ARCHIVE = /\.(?:tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
 
 function localAddSources(context: Parameters<AuditRule['check']>[0]): Array<{ add: ParsedInstruction; source: string }> {
   const found: Array<{ add: ParsedInstruction; source: string }> = [];
-  for (const { instruction, inheritedTrigger } of context.instructions) {
-    const add = withKeyword(instruction, 'ADD');
-    if (inheritedTrigger || !add) continue;
-    for (const source of copySources(add)) if (!REMOTE.test(source)) found.push({ add, source });
+  for (const staged of context.instructions) {
+    const add = withKeyword(staged.instruction, 'ADD');
+    if (staged.inheritedTrigger || !add) continue;
+    for (const source of expandedCopySources(staged, add)) if (!REMOTE.test(source)) found.push({ add, source });
   }
   return found;
 }

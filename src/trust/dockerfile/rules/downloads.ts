@@ -1,6 +1,6 @@
 import type { ShellWord } from '../shell.js';
 import { allCommands } from '../shell.js';
-import { copySources } from '../stages.js';
+import { expandedCopySources } from '../stages.js';
 import { flagValue, withKeyword } from '../instruction.js';
 import {
   commandsOf,
@@ -101,11 +101,11 @@ export const addUrlWithoutChecksumRule: AuditRule = {
   why: 'Without --checksum the build accepts whatever the URL serves that day, so the image can change, or be tampered with, without any change to the Dockerfile.',
   check(context) {
     const hits: RuleHit[] = [];
-    for (const { instruction, inheritedTrigger } of context.instructions) {
-      if (inheritedTrigger) continue;
-      const add = withKeyword(instruction, 'ADD');
+    for (const staged of context.instructions) {
+      if (staged.inheritedTrigger) continue;
+      const add = withKeyword(staged.instruction, 'ADD');
       if (!add || flagValue(add, 'checksum') !== undefined) continue;
-      for (const source of copySources(add).filter((s) => URL_SOURCE.test(s))) {
+      for (const source of expandedCopySources(staged, add).filter((s) => URL_SOURCE.test(s))) {
         hits.push({ line: add.line, message: `ADD downloads ${source} without --checksum` });
       }
     }
