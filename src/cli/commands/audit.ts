@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { InputError, type Warning } from '../../common/errors.js';
-import { approveSource, auditSource, renderAudit, resolveBuildSource } from '../../trust/index.js';
+import { approveSource, auditSource, renderAudit, resolveBuildSource, sanitiseTerminalText } from '../../trust/index.js';
 import { withStore } from '../context.js';
 import { writeOutput } from '../output.js';
 
@@ -38,7 +38,7 @@ export function registerAudit(program: Command): void {
       const buildArgs = parseBuildArgs(options.buildArg);
       const { approval, warnings } = await withStore(cmd, (store) => approveSource(store, source, { by: options.by, buildArgs }));
       printWarnings(warnings);
-      await writeOutput(`approved ${approval.source} as ${approval.contentDigest} (${approval.files.length} files) by ${approval.approvedBy} at ${approval.approvedAt}\n`);
+      await writeOutput(sanitiseTerminalText(`approved ${approval.source} as ${approval.contentDigest} (${approval.files.length} files) by ${approval.approvedBy} at ${approval.approvedAt}\n`));
     });
 }
 
@@ -61,7 +61,7 @@ export function parseBuildArgs(values: string[], env: NodeJS.ProcessEnv = proces
 }
 
 function printWarnings(warnings: Warning[]): void {
-  for (const warning of warnings) process.stderr.write(`bosun: warning: ${warning.message}\n`);
+  for (const warning of warnings) process.stderr.write(sanitiseTerminalText(`bosun: warning: ${warning.message}\n`));
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -14,6 +14,7 @@ import {
   POLICY_FILE_NAME,
   removeTrustedBase,
   renderVerdict,
+  sanitiseTerminalText,
   type EngineContainer,
   type ImageFacts,
   type Verdict,
@@ -51,7 +52,7 @@ export function registerTrust(program: Command): void {
     const policy = compilePolicy(await loadPolicy(policyPath(cmd)));
     const verdicts = await withStore(cmd, async (store) => {
       const session = await openTrustSession(store, policy, { open: openTargetOptions(options), offline: options.offline === true });
-      for (const warning of session.warnings) process.stderr.write(`bosun: warning: ${warning.message}\n`);
+      for (const warning of session.warnings) process.stderr.write(sanitiseTerminalText(`bosun: warning: ${warning.message}\n`));
       if (target !== undefined) return [{ container: undefined, verdict: await session.evaluateTarget(target) }];
       return judgeContainers(options.engine === true ? undefined : options.engine, session.evaluate);
     });
@@ -97,7 +98,7 @@ function renderContainers(verdicts: ContainerVerdict[], format: TrustOptions['fo
   for (const { container, verdict } of verdicts) {
     lines.push(`${container.name.padEnd(width)}  ${container.image.padEnd(imageWidth)}  ${verdict.verdict.padEnd(9)}  ${verdict.reasons[0] ?? ''}`);
   }
-  return `${lines.join('\n')}\n`;
+  return sanitiseTerminalText(`${lines.join('\n')}\n`);
 }
 
 function registerBase(trust: Command): void {
@@ -115,7 +116,7 @@ function registerBase(trust: Command): void {
     const file = policyPath(cmd);
     const digests = options.digest.map((digest) => parseDigest(digest, '--digest'));
     const result = await addTrustedBase(file, { repository, digests, tags: options.tag, note: options.note });
-    await writeOutput(`${result.added ? 'added' : 'updated'} trusted base ${result.entry.repository} in ${file}${result.createdFile ? ' (new file)' : ''}\n`);
+    await writeOutput(sanitiseTerminalText(`${result.added ? 'added' : 'updated'} trusted base ${result.entry.repository} in ${file}${result.createdFile ? ' (new file)' : ''}\n`));
   });
 
   addPolicyOption(
@@ -130,7 +131,7 @@ function registerBase(trust: Command): void {
     if (!removed) {
       throw new InputError(`${file} has no trusted base ${repository}${options.digest ? ` pinned to ${options.digest}` : ''}`, { hint: 'list the trusted bases with bosun trust base list' });
     }
-    await writeOutput(`removed ${options.digest ? `digest ${options.digest} of ` : ''}trusted base ${repository} from ${file}\n`);
+    await writeOutput(sanitiseTerminalText(`removed ${options.digest ? `digest ${options.digest} of ` : ''}trusted base ${repository} from ${file}\n`));
   });
 
   addPolicyOption(
@@ -151,7 +152,7 @@ function registerBase(trust: Command): void {
       ].filter(Boolean);
       lines.push(`${entry.repository}  (${details.join('; ')})`);
     }
-    await writeOutput(`${lines.join('\n')}\n`);
+    await writeOutput(sanitiseTerminalText(`${lines.join('\n')}\n`));
   });
 }
 
@@ -161,7 +162,7 @@ function registerKnown(trust: Command): void {
     known.command('add').description('Read an image and store it as a known base, so that images built on it resolve to it').argument('<target>', 'image target, as for bosun trust'),
   ).action(async (target: string, options: ImageCommandOptions, cmd: Command) => {
     const facts = await withStore(cmd, (store) => addKnownImage(store, target, openTargetOptions(options)));
-    await writeOutput(`known image ${target}: ${facts.configDigest}, ${facts.diffIds.length} layers\n`);
+    await writeOutput(sanitiseTerminalText(`known image ${target}: ${facts.configDigest}, ${facts.diffIds.length} layers\n`));
   });
 }
 

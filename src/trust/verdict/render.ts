@@ -3,6 +3,20 @@ import type { ChainLink } from '../chain/index.js';
 import type { Verdict } from './judge.js';
 import type { AuditReport } from './source.js';
 
+// Whole ANSI escape sequences: CSI (`ESC [ … final byte`) and OSC (`ESC ] … BEL` or `ESC ] … ESC \\`).
+const ESCAPE_SEQUENCE = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
+// C0 and C1 control characters but newline and tab, DEL, and the bidirectional overrides and isolates.
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Removes terminal escape sequences and replaces other control characters with a space, keeping
+ * newlines and tabs. Dockerfiles, image names and labels are hostile input, and an escape in
+ * them could clear the screen, rewrite earlier lines or set the window title.
+ */
+export function sanitiseTerminalText(text: string): string {
+  return text.replace(ESCAPE_SEQUENCE, '').replace(UNSAFE, ' ');
+}
+
 /** Renders a verdict as text: the verdict line, the chain with its evidence, the reasons. */
 export function renderVerdict(verdict: Verdict): string {
   const lines = [`${verdict.target}: ${verdict.verdict}`, '', 'chain:'];
@@ -14,7 +28,7 @@ export function renderVerdict(verdict: Verdict): string {
     lines.push('', `changes to ${source.dockerfile} since its approval:`, source.diff.dockerfileDiff.trimEnd());
   }
   lines.push(...renderWarnings(verdict.warnings));
-  return `${lines.join('\n')}\n`;
+  return sanitiseTerminalText(`${lines.join('\n')}\n`);
 }
 
 function renderLink(link: ChainLink, index: number): string[] {
@@ -56,7 +70,7 @@ export function renderAudit(report: AuditReport): string {
     if (report.diff.dockerfileDiff !== undefined) lines.push('', report.diff.dockerfileDiff.trimEnd());
   }
   lines.push(...renderWarnings(report.warnings));
-  return `${lines.join('\n')}\n`;
+  return sanitiseTerminalText(`${lines.join('\n')}\n`);
 }
 
 function renderWarnings(warnings: Warning[]): string[] {
