@@ -136,10 +136,10 @@ function registerBase(trust: Command): void {
 
   addPolicyOption(
     base.command('list').description('List the trusted bases').addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')),
-  ).action(async (options: { format: 'text' | 'json' }, cmd: Command) => {
+  ).action(async (_options: unknown, cmd: Command) => {
     const loaded = await loadPolicy(policyPath(cmd));
     const bases = loaded.policy.trustedBases;
-    if (options.format === 'json') {
+    if (formatOf(cmd) === 'json') {
       await writeOutput(`${JSON.stringify(bases, null, 2)}\n`);
       return;
     }
@@ -178,6 +178,17 @@ function policyPath(command: Command): string {
     if (value !== undefined) return path.resolve(value);
   }
   return path.join(resolveDataDir(globalOptions(command).dataDir), POLICY_FILE_NAME);
+}
+
+/**
+ * Returns the `--format` the user passed to this command or a parent. `trust --format` and
+ * `base list --format` share the flag, and commander gives it to whichever parses it first.
+ */
+function formatOf(command: Command): 'text' | 'json' {
+  for (let current: Command | null = command; current !== null; current = current.parent) {
+    if (current.getOptionValueSource('format') === 'cli') return current.opts<{ format: 'text' | 'json' }>().format;
+  }
+  return 'text';
 }
 
 function collect(value: string, previous: string[]): string[] {
