@@ -1,3 +1,4 @@
+import { truncate } from '../../common/digest.js';
 import { InputError } from '../../common/errors.js';
 
 /**
@@ -125,7 +126,8 @@ export interface Expansion {
  * Pattern forms (`${VAR#p}`, `${VAR%p}`, `${VAR/p/r}`) are not evaluated: their variable is
  * listed in `unresolved` so the caller never acts on a guessed value.
  *
- * @throws InputError on an unterminated quote or `${`.
+ * @throws InputError on an unterminated quote or `${`, on `${` nested more than
+ *   MAX_EXPANSION_DEPTH deep, or when the value grows past MAX_EXPANSION_LENGTH characters.
  */
 export function expandWord(word: string, lookup: VariableLookup, escapeCharacter = '\\'): Expansion {
   const expander = new WordExpander(word, lookup, escapeCharacter);
@@ -133,9 +135,15 @@ export function expandWord(word: string, lookup: VariableLookup, escapeCharacter
   return { value, unresolved: [...expander.unresolved].sort() };
 }
 
+/** Deepest nesting of `${…}` expanded. Real Dockerfiles nest two or three; each level is a stack frame. */
+export const MAX_EXPANSION_DEPTH = 100;
+/** Longest expanded word, in characters: ARGs that repeat each other grow exponentially. */
+export const MAX_EXPANSION_LENGTH = 1024 * 1024;
+
 class WordExpander {
   readonly unresolved = new Set<string>();
   private position = 0;
+  private depth = 0;
   /** Nonzero while reading a branch of `${…}` that is not taken: its variables do not count. */
   private skipping = 0;
 
@@ -158,7 +166,7 @@ class WordExpander {
       }
       if (ch === "'") out += this.readSingleQuoted();
       else if (ch === '"') out += this.readDoubleQuoted();
-      else if (ch === '$') out += this.readDollar();
+      else if (ch === '$') out = this.checkLength(out + this.readDollar());
       else {
         out += ch;
         this.position++;
@@ -190,7 +198,7 @@ class WordExpander {
         out += next;
         this.position += 2;
       } else if (ch === '$') {
-        out += this.readDollar();
+        out = this.checkLength(out + this.readDollar());
       } else {
         out += ch;
         this.position++;
@@ -224,6 +232,20 @@ class WordExpander {
   }
 
   private readBraced(): string {
+    if (this.depth >= MAX_EXPANSION_DEPTH) {
+      throw new InputError(`invalid word "${truncate(this.text)}": "\${" is nested more than ${MAX_EXPANSION_DEPTH} levels deep`, {
+        hint: 'Split the expression into several ARG or ENV steps.',
+      });
+    }
+    this.depth++;
+    try {
+      return this.readBracedBody();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private readBracedBody(): string {
     this.position++;
     const name = this.readName();
     if (name === '') throw this.syntaxError('bad substitution: missing variable name after "${"');
@@ -274,8 +296,15 @@ class WordExpander {
     if (this.skipping === 0) this.unresolved.add(name);
   }
 
+  private checkLength(value: string): string {
+    if (value.length <= MAX_EXPANSION_LENGTH) return value;
+    throw new InputError(`invalid word "${truncate(this.text)}": its expansion is longer than ${MAX_EXPANSION_LENGTH} characters`, {
+      hint: 'Check ARG and ENV values that repeat other variables.',
+    });
+  }
+
   private syntaxError(reason: string): InputError {
-    return new InputError(`invalid word "${this.text}": ${reason}`, {
+    return new InputError(`invalid word "${truncate(this.text)}": ${reason}`, {
       hint: 'Close every quote and every "${", as a POSIX shell expects.',
     });
   }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { InputError, type Warning } from '../../common/errors.js';
 import { readRegularFile } from '../read.js';
@@ -7,6 +7,9 @@ import { policySchema, type Policy } from './schema.js';
 
 /** Largest policy file read, in bytes: real ones are a few kilobytes. */
 export const MAX_POLICY_BYTES = 1024 * 1024;
+
+/** Most alias expansions in a policy, as the yaml library counts them: enough for shared notes and digest lists. */
+const MAX_ALIAS_COUNT = 100;
 
 /** The name of the policy file in the data directory. */
 export const POLICY_FILE_NAME = 'policy.yaml';
@@ -86,7 +89,8 @@ export function parsePolicyDocument(text: string, file: string): { document: Doc
   if (document.errors.length > 0) {
     const issues = document.errors.map((error) => {
       const position = lineCounter.linePos(error.pos[0]);
-      return { line: position.line, column: position.col, path: '', message: firstLine(error.message) };
+      const message = error.code === 'MULTIPLE_DOCS' ? 'a policy file contains one YAML document; remove this "---" and merge what follows into the first document' : firstLine(error.message);
+      return { line: position.line, column: position.col, path: '', message };
     });
     throw new PolicyError(file, issues);
   }
@@ -95,10 +99,36 @@ export function parsePolicyDocument(text: string, file: string): { document: Doc
 
 /** Validates a parsed document against the schema. */
 export function validatePolicyDocument(document: Document, lineCounter: LineCounter, file: string): Policy {
-  const value: unknown = document.toJS({ maxAliasCount: 100 }) ?? {};
+  if (document.contents !== null && !isMap(document.contents)) {
+    const position = lineCounter.linePos(document.contents.range?.[0] ?? 0);
+    throw new PolicyError(file, [{ line: position.line, column: position.col, path: '', message: 'the policy must be a YAML mapping with keys such as trustedBases, blocked and auditedSources' }]);
+  }
+  const value: unknown = documentValue(document, lineCounter, file) ?? {};
   const result = policySchema.safeParse(value);
   if (result.success) return result.data;
   throw new PolicyError(file, result.error.issues.flatMap((issue) => issueLocations(document, lineCounter, issue)));
+}
+
+/**
+ * Converts the document to plain values. The yaml library throws when aliases expand too often
+ * (a "billion laughs" document) or name no anchor; both become a PolicyError at the first alias.
+ */
+function documentValue(document: Document, lineCounter: LineCounter, file: string): unknown {
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    let offset = 0;
+    visit(document, {
+      Alias(_key, node) {
+        offset = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    const position = lineCounter.linePos(offset);
+    const reason = /excessive alias count/i.test(error.message) ? `aliases expand to more than ${MAX_ALIAS_COUNT} nodes` : firstLine(error.message);
+    throw new PolicyError(file, [{ line: position.line, column: position.col, path: '', message: `${reason}; write the entries out or use fewer aliases` }]);
+  }
 }
 
 function issueLocations(document: Document, lineCounter: LineCounter, issue: z.core.$ZodIssue): PolicyIssue[] {

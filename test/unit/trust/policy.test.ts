@@ -247,3 +247,21 @@ test('base add rejects bad repository', async () => {
   const file = path.join(temporaryDirectory(), 'policy.yaml');
   await assert.rejects(addTrustedBase(file, { repository: 'Debian:12' }), /tag or digest|invalid/);
 });
+
+test('hostile YAML is a policy error', async () => {
+  let bomb = 'a0: &a0 [x, x, x, x, x, x, x, x, x]\n';
+  for (let level = 1; level < 9; level++) bomb += `a${level}: &a${level} [${Array(9).fill(`*a${level - 1}`).join(', ')}]\n`;
+  const cases: Array<[string, string, RegExp]> = [
+    ['alias bomb', `trustedBases: []\nextra:\n${bomb.replace(/^/gm, '  ')}`, /policy\.yaml:4:\d+: aliases expand to more than 100 nodes/],
+    ['multiple documents', 'trustedBases: []\n---\ntrustedBases: []\n', /policy\.yaml:2:1: a policy file contains one YAML document/],
+    ['binary top level', '!!binary aGVsbG8=\n', /policy\.yaml:1:\d+: the policy must be a YAML mapping/],
+    ['list top level', '- repository: debian\n', /the policy must be a YAML mapping/],
+    ['unresolved alias', 'trustedBases: *nothing\n', /policy\.yaml:1:\d+: /],
+  ];
+  for (const [name, text, expected] of cases) {
+    const error = policyError(text);
+    assert.match(error.message, expected, name);
+  }
+  const directory = temporaryDirectory();
+  await assert.rejects(loadPolicy(directory), /policy file .* is not a regular file/);
+});

@@ -61,3 +61,12 @@ test('heredoc operators', () => {
   for (const [line, expected] of cases) assert.deepEqual(findHeredocOperators(line), expected, line);
   assert.equal(parseHeredocOperator('<<"A B"')?.name, 'A B');
 });
+
+test('expandWord bounds depth and length', () => {
+  const nested = `${'${B:-'.repeat(20_000)}x${'}'.repeat(20_000)}`;
+  assert.throws(() => expandWord(nested, () => undefined), /nested more than 100 levels deep/);
+  const shallow = `${'${B:-'.repeat(50)}x${'}'.repeat(50)}`;
+  assert.equal(expandWord(shallow, () => undefined).value, 'x');
+  const long = 'x'.repeat(600_000);
+  assert.throws(() => expandWord('$A$A', (name) => (name === 'A' ? long : undefined)), /expansion is longer than 1048576 characters/);
+});
