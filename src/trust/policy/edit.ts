@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, YAMLSeq, type Document } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, visit, YAMLSeq, type Document, type Node } from 'yaml';
 import { truncate } from '../../common/digest.js';
 import { InputError, describeError } from '../../common/errors.js';
 import { parsePolicyDocument, readPolicyText, validatePolicyDocument } from './load.js';
@@ -34,7 +34,7 @@ export async function addTrustedBase(file: string, base: TrustedBase): Promise<A
   if (text === undefined) document.commentBefore = NEW_FILE_HEADER;
 
   const bases = baseSequence(document, file);
-  const index = findBase(bases, pattern.text);
+  const index = findBase(document, bases, pattern.text, file);
   let entry: TrustedBase;
   if (index === undefined) {
     entry = withoutUndefined({ repository: base.repository.trim(), tags: base.tags, digests: base.digests, note: base.note });
@@ -57,8 +57,9 @@ export async function removeTrustedBase(file: string, repository: string, digest
   if (text === undefined) return false;
   const { document } = parsePolicyDocument(text, file);
   const bases = document.get('trustedBases', true);
+  if (isAlias(bases)) throw aliasError(file, 'trustedBases');
   if (!isSeq(bases)) return false;
-  const index = findBase(bases, pattern.text);
+  const index = findBase(document, bases, pattern.text, file);
   if (index === undefined) return false;
 
   if (digest === undefined) {
@@ -83,6 +84,7 @@ function baseSequence(document: Document, file: string): YAMLSeq {
     throw new InputError(`policy file ${file} is not a YAML mapping`, { hint: 'the policy is a mapping with keys such as trustedBases; see docs/policy.md' });
   }
   const existing = document.get('trustedBases', true);
+  if (isAlias(existing) || (isSeq(existing) && existing.anchor !== undefined)) throw aliasError(file, 'trustedBases');
   if (isSeq(existing)) {
     if (existing.items.length === 0) existing.flow = false;
     return existing;
@@ -95,10 +97,16 @@ function baseSequence(document: Document, file: string): YAMLSeq {
   return created;
 }
 
-function findBase(bases: YAMLSeq, normalised: string): number | undefined {
-  const index = bases.items.findIndex((item) => {
-    if (!isMap(item)) return false;
-    const repository = item.get('repository');
+/**
+ * Finds the entry for a repository by the resolved values, so that an entry whose repository
+ * comes from a merge key is found too. The entry found must be plain YAML.
+ *
+ * @throws InputError when the entry uses anchors, aliases or merge keys.
+ */
+function findBase(document: Document, bases: YAMLSeq, normalised: string, file: string): number | undefined {
+  const resolved = (document.toJS({ maxAliasCount: 100 }) as { trustedBases?: unknown[] } | null)?.trustedBases ?? [];
+  const index = resolved.findIndex((item) => {
+    const repository = (item as { repository?: unknown } | null)?.repository;
     if (typeof repository !== 'string') return false;
     try {
       return compileRepositoryPattern(repository).text === normalised;
@@ -106,7 +114,35 @@ function findBase(bases: YAMLSeq, normalised: string): number | undefined {
       return false;
     }
   });
-  return index === -1 ? undefined : index;
+  if (index === -1) return undefined;
+  if (!isPlainNode(bases.items[index])) throw aliasError(file, `the trusted base ${normalised}`);
+  return index;
+}
+
+/**
+ * Reports whether a node and everything in it is free of anchors, aliases and merge keys. Editing
+ * such a node would change other entries that share it, or leave an alias without its anchor.
+ */
+function isPlainNode(node: unknown): boolean {
+  if (isAlias(node)) return false;
+  let plain = true;
+  visit(node as Node, {
+    Node(_key, child) {
+      if (isAlias(child) || (child as { anchor?: string }).anchor !== undefined) plain = false;
+      return plain ? undefined : visit.BREAK;
+    },
+    Pair(_key, pair) {
+      if (isScalar(pair.key) && pair.key.value === '<<') plain = false;
+      return plain ? undefined : visit.BREAK;
+    },
+  });
+  return plain;
+}
+
+function aliasError(file: string, what: string): InputError {
+  return new InputError(`cannot edit ${what} in ${truncate(file)}: it uses YAML anchors, aliases or merge keys (<<), which other entries may share`, {
+    hint: 'edit the policy file by hand',
+  });
 }
 
 function extendBase(document: Document, index: number, base: TrustedBase): TrustedBase {

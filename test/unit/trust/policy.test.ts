@@ -265,3 +265,48 @@ test('hostile YAML is a policy error', async () => {
   const directory = temporaryDirectory();
   await assert.rejects(loadPolicy(directory), /policy file .* is not a regular file/);
 });
+
+test('base edit rejects aliased entries', async () => {
+  const text = [
+    'trustedBases:',
+    '  - &lab',
+    '    repository: 127.0.0.1:5000/lab/debian',
+    '    note: lab registry',
+    '  - <<: *lab',
+    '    repository: 127.0.0.1:5000/lab/alpine',
+    '  - repository: 127.0.0.1:5000/lab/plain',
+    '    tags: &tags [stable]',
+    '  - repository: 127.0.0.1:5000/lab/other',
+    '    tags: *tags',
+    '  - repository: 127.0.0.1:5000/lab/free',
+    '',
+  ].join('\n');
+  const file = path.join(temporaryDirectory(), 'policy.yaml');
+  writeFileSync(file, text);
+  const refused: Array<[string, () => Promise<unknown>]> = [
+    ['remove anchored entry', () => removeTrustedBase(file, '127.0.0.1:5000/lab/debian')],
+    ['remove merged entry', () => removeTrustedBase(file, '127.0.0.1:5000/lab/alpine')],
+    ['remove entry with anchor inside', () => removeTrustedBase(file, '127.0.0.1:5000/lab/plain')],
+    ['extend entry with alias inside', () => addTrustedBase(file, { repository: '127.0.0.1:5000/lab/other', tags: ['edge'] })],
+    ['extend merged entry', () => addTrustedBase(file, { repository: '127.0.0.1:5000/lab/alpine', note: 'changed' })],
+  ];
+  for (const [name, edit] of refused) {
+    await assert.rejects(edit(), (error: unknown) => error instanceof Error && /uses YAML anchors, aliases or merge keys/.test(error.message) && !(error instanceof PolicyError), name);
+    assert.equal(readFileSync(file, 'utf8'), text, `${name}: the file is unchanged`);
+  }
+
+  assert.equal(await removeTrustedBase(file, '127.0.0.1:5000/lab/free'), true);
+  await addTrustedBase(file, { repository: '127.0.0.1:5000/lab/new' });
+  const policy = parsePolicy(readFileSync(file, 'utf8'), file);
+  assert.deepEqual(policy.trustedBases.map((base) => base.repository), ['127.0.0.1:5000/lab/debian', '127.0.0.1:5000/lab/alpine', '127.0.0.1:5000/lab/plain', '127.0.0.1:5000/lab/other', '127.0.0.1:5000/lab/new']);
+  assert.deepEqual(policy.trustedBases[1], { repository: '127.0.0.1:5000/lab/alpine', note: 'lab registry' });
+});
+
+test('base edit rejects aliased list', async () => {
+  const file = path.join(temporaryDirectory(), 'policy.yaml');
+  const text = 'shared: &bases\n  - repository: debian\ntrustedBases: *bases\n';
+  writeFileSync(file, text);
+  await assert.rejects(addTrustedBase(file, { repository: 'alpine' }), /uses YAML anchors, aliases or merge keys/);
+  await assert.rejects(removeTrustedBase(file, 'debian'), /uses YAML anchors, aliases or merge keys/);
+  assert.equal(readFileSync(file, 'utf8'), text);
+});
