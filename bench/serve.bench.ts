@@ -231,7 +231,9 @@ async function main(): Promise<void> {
     const idle = { emptyStore: empty, seeded: { containers: CONTAINERS, ...seeded }, build: build.ok ? 'dist/ rebuilt' : build.note };
     console.log(JSON.stringify({ machine, rematch, idle }, null, 2));
   } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+    // BOSUN_BENCH_KEEP=1 keeps the seeded data directory, for profiling a re-match on its own.
+    if (process.env['BOSUN_BENCH_KEEP'] === '1') console.error(`kept ${dataDir}`);
+    else rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -12,6 +12,8 @@ export interface IndexedEntry extends AffectedEntry {
 export class AdvisoryIndex {
   private readonly byPackage = new Map<string, IndexedEntry[]>();
   private count = 0;
+  /** Results computed from this index by the matcher; emptied whenever an entry is added. */
+  readonly memo = new Map<string, unknown>();
 
   /** Builds an index from OSV records, as the benchmark and tests do. */
   static fromRecords(records: Iterable<OsvRecord>): AdvisoryIndex {
@@ -38,6 +40,7 @@ export class AdvisoryIndex {
     list.push({ ...entry, versionSet: new Set(entry.versions) });
     this.byPackage.set(key, list);
     this.count += 1;
+    this.memo.clear();
   }
 
   /** Returns the entries for a package name in an ecosystem (`Debian`, `npm`), any release. */

@@ -68,9 +68,8 @@ export function matchReport(index: AdvisoryIndex, os: OsInfo | undefined, packag
       continue;
     }
     const scheme = schemeFor(query.base);
-    for (const entry of index.lookup(query.base, query.name)) {
-      const finding = matchEntry(entry, pkg, query, scheme);
-      if (finding) keepBest(findings, finding, scheme);
+    for (const [entry, verdict] of affectingEntries(index, query, scheme)) {
+      keepBest(findings, findingFor(entry, verdict, pkg, query), scheme);
     }
   }
 
@@ -78,13 +77,28 @@ export function matchReport(index: AdvisoryIndex, os: OsInfo | undefined, packag
   return { findings: [...findings.values()], warnings: unplacedWarnings(os, packages, unplaced) };
 }
 
-function matchEntry(entry: IndexedEntry, pkg: Package, query: PackageQuery, scheme: VersionScheme): Finding | undefined {
-  if (entry.advisory.withdrawn) return undefined;
-  if (!releaseApplies(entry.base, entry.release, query.release)) return undefined;
+/**
+ * The index entries that affect one queried package version, with their verdicts, memoised on
+ * the index: re-matching a fleet queries the same package versions once per image that ships
+ * them. The index empties its memo when an entry is added, and a sync builds a new index.
+ */
+function affectingEntries(index: AdvisoryIndex, query: PackageQuery, scheme: VersionScheme): Array<[IndexedEntry, AffectedVerdict]> {
+  const key = `affecting\u0000${scheme.name}\u0000${query.base}\u0000${query.release ?? ''}\u0000${query.name}\u0000${query.version}`;
+  const cached = index.memo.get(key) as Array<[IndexedEntry, AffectedVerdict]> | undefined;
+  if (cached) return cached;
 
-  const verdict = cachedVerdict(entry, query.version, scheme);
-  if (!verdict) return undefined;
+  const entries: Array<[IndexedEntry, AffectedVerdict]> = [];
+  for (const entry of index.lookup(query.base, query.name)) {
+    if (entry.advisory.withdrawn) continue;
+    if (!releaseApplies(entry.base, entry.release, query.release)) continue;
+    const verdict = evaluateEntry(entry.ranges, entry.versionSet, query.version, (a, b) => scheme.compare(a, b));
+    if (verdict) entries.push([entry, verdict]);
+  }
+  index.memo.set(key, entries);
+  return entries;
+}
 
+function findingFor(entry: IndexedEntry, verdict: AffectedVerdict, pkg: Package, query: PackageQuery): Finding {
   const state: FindingState = verdict.fixedVersion !== undefined ? 'fixed-available' : unfixedState(entry.base, entry.specific);
   const severity = entry.severity ?? entry.advisory;
   return {
@@ -105,28 +119,6 @@ function matchEntry(entry: IndexedEntry, pkg: Package, query: PackageQuery, sche
     state,
     reason: reasonFor(entry, pkg, query, verdict, state),
   };
-}
-
-/**
- * Range verdicts per index entry and installed version. Re-matching a fleet evaluates the same
- * entry against the same version once per image that ships it; the cache lives as long as the
- * index entry, so a new index (after a sync) starts empty.
- */
-const verdicts = new WeakMap<IndexedEntry, Map<string, AffectedVerdict | null>>();
-
-function cachedVerdict(entry: IndexedEntry, version: string, scheme: VersionScheme): AffectedVerdict | undefined {
-  let byVersion = verdicts.get(entry);
-  if (!byVersion) {
-    byVersion = new Map();
-    verdicts.set(entry, byVersion);
-  }
-  const key = `${scheme.name}\u0000${version}`;
-  let verdict = byVersion.get(key);
-  if (verdict === undefined) {
-    verdict = evaluateEntry(entry.ranges, entry.versionSet, version, (a, b) => scheme.compare(a, b)) ?? null;
-    byVersion.set(key, verdict);
-  }
-  return verdict ?? undefined;
 }
 
 function reasonFor(entry: IndexedEntry, pkg: Package, query: PackageQuery, verdict: AffectedVerdict, state: FindingState): string {
