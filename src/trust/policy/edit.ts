@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, visit, YAMLSeq, type Document, type Node } from 'yaml';
 import { truncate } from '../../common/digest.js';
@@ -29,12 +30,17 @@ const NEW_FILE_HEADER = ' Bosun trust policy. See docs/policy.md for every key.'
  */
 export async function addTrustedBase(file: string, base: TrustedBase): Promise<AddBaseResult> {
   const pattern = compileRepositoryPattern(base.repository);
-  const text = await readPolicyText(file);
+  const target = await resolvePolicyTarget(file);
+  return withPolicyLock(target, () => addUnlocked(file, target, base, pattern.text));
+}
+
+async function addUnlocked(file: string, target: string, base: TrustedBase, normalised: string): Promise<AddBaseResult> {
+  const text = await readPolicyText(target);
   const { document } = parsePolicyDocument(text ?? '', file);
   if (text === undefined) document.commentBefore = NEW_FILE_HEADER;
 
   const bases = baseSequence(document, file);
-  const index = findBase(document, bases, pattern.text, file);
+  const index = findBase(document, bases, normalised, file);
   let entry: TrustedBase;
   if (index === undefined) {
     entry = withoutUndefined({ repository: base.repository.trim(), tags: base.tags, digests: base.digests, note: base.note });
@@ -43,7 +49,7 @@ export async function addTrustedBase(file: string, base: TrustedBase): Promise<A
     entry = extendBase(document, index, base);
   }
 
-  await writePolicyDocument(file, document);
+  await writePolicyDocument(target, document);
   return { added: index === undefined, createdFile: text === undefined, entry };
 }
 
@@ -53,13 +59,18 @@ export async function addTrustedBase(file: string, base: TrustedBase): Promise<A
  */
 export async function removeTrustedBase(file: string, repository: string, digest?: string): Promise<boolean> {
   const pattern = compileRepositoryPattern(repository);
-  const text = await readPolicyText(file);
+  const target = await resolvePolicyTarget(file);
+  return withPolicyLock(target, () => removeUnlocked(file, target, pattern.text, digest));
+}
+
+async function removeUnlocked(file: string, target: string, normalised: string, digest: string | undefined): Promise<boolean> {
+  const text = await readPolicyText(target);
   if (text === undefined) return false;
   const { document } = parsePolicyDocument(text, file);
   const bases = document.get('trustedBases', true);
   if (isAlias(bases)) throw aliasError(file, 'trustedBases');
   if (!isSeq(bases)) return false;
-  const index = findBase(document, bases, pattern.text, file);
+  const index = findBase(document, bases, normalised, file);
   if (index === undefined) return false;
 
   if (digest === undefined) {
@@ -71,8 +82,99 @@ export async function removeTrustedBase(file: string, repository: string, digest
     if (position === -1) return false;
     digests.delete(position);
   }
-  await writePolicyDocument(file, document);
+  await writePolicyDocument(target, document);
   return true;
+}
+
+/**
+ * Resolves the file an edit writes: the target of a symlinked policy, so the link stays a link,
+ * or the path itself when the file does not exist yet.
+ *
+ * @throws InputError for a symlink whose target does not exist.
+ */
+async function resolvePolicyTarget(file: string): Promise<string> {
+  try {
+    return await realpath(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new InputError(`cannot read policy file ${truncate(file)}: ${describeError(error)}`, { hint: 'check the path and its permissions', cause: error });
+    }
+  }
+  const link = await lstat(file).catch(() => undefined);
+  if (link?.isSymbolicLink()) {
+    throw new InputError(`policy file ${truncate(file)} is a symlink to a file that does not exist`, { hint: 'create the target or point the link at an existing policy file' });
+  }
+  return path.resolve(file);
+}
+
+/**
+ * Runs a read-modify-write of the policy while holding `POLICY.lock`, created with O_EXCL, so
+ * that concurrent edits do not lose each other's entries. A lock left by a process that is no
+ * longer running, or older than LOCK_STALE_MS, is removed.
+ *
+ * @throws InputError when another edit holds the lock for longer than LOCK_TIMEOUT_MS.
+ */
+async function withPolicyLock<T>(target: string, edit: () => Promise<T>): Promise<T> {
+  const lock = `${target}.lock`;
+  await acquireLock(lock);
+  try {
+    return await edit();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+/** Longest wait for another edit's lock, in milliseconds: an edit itself takes a few. */
+const LOCK_TIMEOUT_MS = 10_000;
+/** Age in milliseconds after which a lock counts as left behind by a crash. */
+const LOCK_STALE_MS = 5 * 60_000;
+const LOCK_RETRY_MS = 20;
+
+async function acquireLock(lock: string): Promise<void> {
+  const deadline = Date.now() + LOCK_TIMEOUT_MS;
+  for (;;) {
+    try {
+      await mkdir(path.dirname(lock), { recursive: true, mode: 0o700 });
+      const handle = await open(lock, 'wx', 0o600);
+      try {
+        await handle.writeFile(`${process.pid}\n`, 'utf8');
+      } finally {
+        await handle.close();
+      }
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new InputError(`cannot create lock file ${truncate(lock)}: ${describeError(error)}`, { hint: 'check that the policy directory is writable', cause: error });
+      }
+    }
+    if (await isStaleLock(lock)) {
+      // NOTE: two editors that find the same stale lock may both remove it; the window is the
+      // time between this check and the next open, a few microseconds.
+      await rm(lock, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new InputError(`policy file is locked by another edit: ${truncate(lock)} exists`, {
+        hint: 'wait for the other bosun trust base command to finish, or remove the lock file if none is running',
+      });
+    }
+    await sleep(LOCK_RETRY_MS);
+  }
+}
+
+/** Reports whether a lock was left by a process that is gone (same host) or is older than LOCK_STALE_MS. */
+async function isStaleLock(lock: string): Promise<boolean> {
+  const info = await stat(lock).catch(() => undefined);
+  if (info === undefined) return false;
+  if (Date.now() - info.mtimeMs > LOCK_STALE_MS) return true;
+  const pid = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 /** The `trustedBases` sequence, created (in block style) when absent or empty. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, test } from 'node:test';
@@ -309,4 +310,51 @@ test('base edit rejects aliased list', async () => {
   await assert.rejects(addTrustedBase(file, { repository: 'alpine' }), /uses YAML anchors, aliases or merge keys/);
   await assert.rejects(removeTrustedBase(file, 'debian'), /uses YAML anchors, aliases or merge keys/);
   assert.equal(readFileSync(file, 'utf8'), text);
+});
+
+test('base edit writes through symlink', async () => {
+  const directory = temporaryDirectory();
+  const real = path.join(directory, 'real-policy.yaml');
+  const link = path.join(directory, 'policy.yaml');
+  writeFileSync(real, 'trustedBases: []\n');
+  symlinkSync('real-policy.yaml', link);
+  await addTrustedBase(link, { repository: 'debian' });
+  assert.ok(lstatSync(link).isSymbolicLink(), 'the link stays a link');
+  assert.deepEqual(parsePolicy(readFileSync(real, 'utf8'), real).trustedBases, [{ repository: 'debian' }]);
+  assert.equal(await removeTrustedBase(link, 'debian'), true);
+  assert.ok(lstatSync(link).isSymbolicLink());
+  assert.deepEqual(parsePolicy(readFileSync(real, 'utf8'), real).trustedBases, []);
+  assert.deepEqual(readdirSync(directory).sort(), ['policy.yaml', 'real-policy.yaml'], 'no lock or temporary file is left');
+
+  const dangling = path.join(directory, 'dangling.yaml');
+  symlinkSync('missing.yaml', dangling);
+  await assert.rejects(addTrustedBase(dangling, { repository: 'debian' }), /symlink to a file that does not exist/);
+});
+
+test('concurrent base adds keep every entry', async () => {
+  const file = path.join(temporaryDirectory(), 'policy.yaml');
+  writeFileSync(file, 'trustedBases: []\n');
+  const repositories = Array.from({ length: 12 }, (_, index) => `127.0.0.1:5000/lab/image${index}`);
+  await Promise.all(repositories.map((repository) => addTrustedBase(file, { repository })));
+  const listed = parsePolicy(readFileSync(file, 'utf8'), file).trustedBases.map((base) => base.repository);
+  assert.deepEqual([...listed].sort(), [...repositories].sort());
+});
+
+test('stale policy lock is taken over', async () => {
+  const directory = temporaryDirectory();
+  const file = path.join(directory, 'policy.yaml');
+  writeFileSync(file, 'trustedBases: []\n');
+  const exited = spawnSync(process.execPath, ['-e', '']);
+  writeFileSync(`${file}.lock`, `${exited.pid}\n`);
+  await addTrustedBase(file, { repository: 'debian' });
+  assert.deepEqual(parsePolicy(readFileSync(file, 'utf8'), file).trustedBases, [{ repository: 'debian' }]);
+  assert.equal(existsSync(`${file}.lock`), false);
+
+  writeFileSync(`${file}.lock`, `${process.pid}\n`);
+  const waiting = addTrustedBase(file, { repository: 'alpine' });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.deepEqual(parsePolicy(readFileSync(file, 'utf8'), file).trustedBases.length, 1, 'a live lock holds the edit back');
+  rmSync(`${file}.lock`);
+  await waiting;
+  assert.deepEqual(parsePolicy(readFileSync(file, 'utf8'), file).trustedBases.map((base) => base.repository), ['debian', 'alpine']);
 });
