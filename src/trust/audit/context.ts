@@ -17,12 +17,17 @@ export interface PinnedFile {
   kind: 'file' | 'symlink';
   /** Hex sha256 of the content (or of the link text). */
   sha256: string;
+  /**
+   * Set when a context file has an executable bit, which COPY and ADD keep in the image. Only
+   * this bit is pinned, because the other permission bits follow each checkout's umask.
+   */
+  executable?: true;
 }
 
 /** The files an approval pins, and one digest over all of them. */
 export interface ContextPin {
   files: PinnedFile[];
-  /** sha256 over the sorted `kind sha256 path` lines: the same on every machine. */
+  /** sha256 over the sorted `kind sha256 path` lines (see `digestOf`): the same on every machine. */
   digest: Digest;
   dockerfile: { path: string; text: string };
   /** Sources not found, symlinks not followed, variables not resolved. */
@@ -100,9 +105,12 @@ function toContextPath(root: string, absolute: string): string {
   return path.relative(root, absolute).split(path.sep).join('/');
 }
 
-/** sha256 over `kind sha256 path` lines, sorted by path in code-point order. */
+/**
+ * sha256 over `kind sha256 path` lines, sorted by path in code-point order. An executable file's
+ * kind reads `file+x`, so approvals of files without the bit keep their digest.
+ */
 export function digestOf(files: PinnedFile[]): Digest {
-  const lines = [...files].sort(comparePaths).map((file) => `${file.kind} ${file.sha256} ${file.path}\n`);
+  const lines = [...files].sort(comparePaths).map((file) => `${file.kind}${file.executable ? '+x' : ''} ${file.sha256} ${file.path}\n`);
   return sha256(lines.join(''));
 }
 
@@ -140,8 +148,8 @@ class ContextWalker {
     return [];
   }
 
-  addContent(relative: string, kind: PinnedFile['kind'], hash: string): void {
-    this.files.set(relative, { path: relative, kind, sha256: hash });
+  addContent(relative: string, kind: PinnedFile['kind'], hash: string, executable = false): void {
+    this.files.set(relative, executable ? { path: relative, kind, sha256: hash, executable: true } : { path: relative, kind, sha256: hash });
   }
 
   /** Selects what one cleaned source path matches, then hashes it. */
@@ -240,7 +248,8 @@ class ContextWalker {
 
   private async hashPending(): Promise<void> {
     for (const relative of this.pending.keys()) {
-      this.addContent(relative, 'file', await this.hashFile(relative));
+      const { hash, executable } = await this.hashFile(relative);
+      this.addContent(relative, 'file', hash, executable);
     }
     this.pending.clear();
   }
@@ -249,15 +258,16 @@ class ContextWalker {
    * Hashes a file the walk saw as regular. It is opened without blocking and checked again,
    * because it may have been replaced by a FIFO or device since.
    */
-  private async hashFile(relative: string): Promise<string> {
+  private async hashFile(relative: string): Promise<{ hash: string; executable: boolean }> {
     const handle = await open(this.absolute(relative), constants.O_RDONLY | constants.O_NONBLOCK);
     try {
-      if (!(await handle.stat()).isFile()) {
+      const info = await handle.stat();
+      if (!info.isFile()) {
         throw new InputError(`context file "${relative}" is no longer a regular file`, { hint: 'Pin the context again once it stops changing.' });
       }
       const hash = createHash('sha256');
       await pipeline(handle.createReadStream({ autoClose: false }), hash, { signal: this.signal });
-      return hash.digest('hex');
+      return { hash: hash.digest('hex'), executable: (info.mode & 0o111) !== 0 };
     } finally {
       await handle.close();
     }

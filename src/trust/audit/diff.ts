@@ -5,7 +5,7 @@ import type { ContextPin } from './context.js';
 export interface ApprovalDiff {
   added: string[];
   removed: string[];
-  /** Paths whose content, link text or kind changed. */
+  /** Paths whose content, link text, kind or executable bit changed. */
   changed: string[];
   /** Unified diff of the Dockerfile text with secret-looking values redacted; undefined when the text is the same. */
   dockerfileDiff: string | undefined;
@@ -30,7 +30,7 @@ export function diffApprovals(approved: Pick<ContextPin, 'files' | 'dockerfile'>
     .filter((key) => {
       const old = before.get(key);
       const now = after.get(key)!;
-      return old !== undefined && (old.sha256 !== now.sha256 || old.kind !== now.kind);
+      return old !== undefined && (old.sha256 !== now.sha256 || old.kind !== now.kind || old.executable !== now.executable);
     })
     .sort();
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -265,4 +265,20 @@ test('ADD of expanded URL pins nothing', async () => {
   const result = await pin(context);
   assert.deepEqual(result.files.map((file) => file.path), ['Dockerfile']);
   assert.deepEqual(result.warnings, [], 'a URL is not a context path');
+});
+
+test('executable bit change is a change', async () => {
+  const context = makeTree({ 'Dockerfile': 'FROM scratch\nCOPY run.sh /run.sh\nUSER 1\n', 'run.sh': '#!/bin/sh\necho hi\n' });
+  chmodSync(path.join(context, 'run.sh'), 0o644);
+  const approved = await pin(context);
+  assert.equal(approved.files.find((file) => file.path === 'run.sh')?.executable, undefined);
+
+  chmodSync(path.join(context, 'run.sh'), 0o755);
+  const current = await pin(context);
+  assert.equal(current.files.find((file) => file.path === 'run.sh')?.executable, true);
+  assert.notEqual(current.digest, approved.digest);
+  assert.deepEqual(diffApprovals(approved, current).changed, ['run.sh']);
+
+  chmodSync(path.join(context, 'run.sh'), 0o664);
+  assert.equal((await pin(context)).digest, approved.digest, 'other permission bits follow the umask and are not pinned');
 });
