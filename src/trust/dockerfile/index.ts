@@ -5,6 +5,7 @@
  * that builds on it.
  */
 export { analyseDockerfile, MAX_DOCKERFILE_LENGTH } from './analyse.js';
+export { MAX_STAGES } from './stages.js';
 export { AUDIT_RULES, runRules, type AuditRule } from './rules/index.js';
 export { cleanContextPath } from './stages.js';
 export { REDACTED, redactDockerfileLine, redactDockerfileText, redactUrlCredentials } from './redact.js';

@@ -50,6 +50,8 @@ export interface StageResolution {
 }
 
 const STAGE_NAME = /^[a-z][a-z0-9-_.]*$/;
+/** Most stages resolved. Real Dockerfiles have a handful; the limit bounds the work on hostile ones. */
+export const MAX_STAGES = 10_000;
 const INTEGER = /^[+-]?\d+$/;
 const REMOTE_SOURCE = /^(?:https?:\/\/|git@|git:\/\/)/i;
 
@@ -81,6 +83,8 @@ class StageResolver {
   private readonly globals: VariableScope;
   private readonly buildArgs: Record<string, string>;
   private readonly states: StageState[] = [];
+  /** Index of the latest stage so far with each name, so that FROM resolves in constant time. */
+  private readonly stagesByName = new Map<string, number>();
   private readonly staged: StagedInstruction[] = [];
   private readonly onbuild: OnbuildNote[] = [];
 
@@ -125,6 +129,11 @@ class StageResolver {
   private startStage(instruction: ParsedInstruction): void {
     const { image, stageName } = fromParts(instruction);
     const index = this.states.length;
+    if (index >= MAX_STAGES) {
+      throw new InputError(`FROM on line ${instruction.line} starts stage ${index + 1}, more than ${MAX_STAGES}`, {
+        hint: 'Check that the path names a Dockerfile: real ones have a few stages.',
+      });
+    }
     const name = stageName === undefined ? undefined : validStageName(stageName, instruction.line);
     const { base, unresolved } = this.resolveBase(image ?? '', instruction.line);
 
@@ -138,6 +147,8 @@ class StageResolver {
     const scope = parent ? VariableScope.inherit(parent.scope) : new VariableScope(this.escapeCharacter);
     const state: StageState = { stage, scope, dependencies: new Set(), triggers: [], images: [], sources: [] };
     this.states.push(state);
+    // A repeated name refers to the latest stage with it, as the filter over earlier stages did.
+    if (name !== undefined) this.stagesByName.set(name, index);
     this.staged.push({ instruction, stage: index });
 
     if (base.kind === 'image') state.images.push(externalImage(base, unresolved, 'FROM', instruction.line, index));
@@ -157,8 +168,8 @@ class StageResolver {
     }
 
     // BuildKit matches FROM against earlier stage names without lowercasing the FROM side.
-    const earlier = this.states.filter((state) => state.stage.name === value).pop();
-    if (earlier) return { base: { kind: 'stage', name: value, index: earlier.stage.index }, unresolved };
+    const earlier = this.stagesByName.get(value);
+    if (earlier !== undefined) return { base: { kind: 'stage', name: value, index: earlier }, unresolved };
     if (value === 'scratch') return { base: { kind: 'scratch' }, unresolved };
     return { base: imageBase(value, `FROM on line ${line}`), unresolved };
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { InputError } from '../../../src/common/errors.js';
-import { analyseDockerfile, type AnalyseOptions, type DockerfileAnalysis } from '../../../src/trust/dockerfile/index.js';
+import { analyseDockerfile, MAX_STAGES, type AnalyseOptions, type DockerfileAnalysis } from '../../../src/trust/dockerfile/index.js';
 
 const FIXTURES = new URL('../../fixtures/dockerfiles/', import.meta.url);
 const DEBIAN = 'docker.io/lab/debian:bookworm';
@@ -269,4 +269,17 @@ test('stage ENV and ARG expand sources', () => {
   const sources = analyseDockerfile(text, { buildArgs: {} }).contextFiles.map((source) => source.source);
   // `ARG DIR` in the stage takes the global value; single quotes keep "$DIR" literal.
   assert.deepEqual(sources, ['global/a', 'my app/b', '$DIR/c']);
+});
+
+test('stage count is capped', () => {
+  const chain = `FROM scratch AS a\n${'FROM a\n'.repeat(MAX_STAGES - 1)}`;
+  const analysis = analyseDockerfile(chain);
+  assert.equal(analysis.stages.length, MAX_STAGES);
+  assert.deepEqual(analysis.stages[MAX_STAGES - 1]!.base, { kind: 'stage', name: 'a', index: 0 });
+  assert.throws(() => analyseDockerfile(`${chain}FROM a\n`), /FROM on line 10001 starts stage 10001, more than 10000/);
+});
+
+test('repeated stage name resolves latest', () => {
+  const analysis = analyseDockerfile('FROM scratch AS a\nFROM scratch AS a\nFROM a\n');
+  assert.deepEqual(analysis.stages[2]!.base, { kind: 'stage', name: 'a', index: 1 });
 });
