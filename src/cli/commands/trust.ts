@@ -147,7 +147,7 @@ function registerBase(trust: Command): void {
     for (const entry of bases) {
       const details = [
         entry.tags?.length ? `tags ${entry.tags.join(', ')}` : undefined,
-        entry.digests?.length ? `pinned to ${entry.digests.join(', ')}` : 'any digest',
+        describePins(entry.digests),
         entry.note,
       ].filter(Boolean);
       lines.push(`${entry.repository}  (${details.join('; ')})`);
@@ -178,6 +178,13 @@ function policyPath(command: Command): string {
     if (value !== undefined) return path.resolve(value);
   }
   return path.join(resolveDataDir(globalOptions(command).dataDir), POLICY_FILE_NAME);
+}
+
+/** Describes the digest pins of an entry: none listed trusts any digest, and an empty list trusts none. */
+function describePins(digests: string[] | undefined): string {
+  if (digests === undefined) return 'any digest';
+  if (digests.length === 0) return 'no digest allowed: digests is empty';
+  return `pinned to ${digests.join(', ')}`;
 }
 
 /**

@@ -56,6 +56,8 @@ async function addUnlocked(file: string, target: string, base: TrustedBase, norm
 /**
  * Removes the trusted base for a repository, or only one digest pin of it when `digest` is set.
  * Returns false when the policy has no such entry or pin; the file is then left untouched.
+ *
+ * @throws InputError when `digest` is the entry's only pin, or the entry uses YAML aliases.
  */
 export async function removeTrustedBase(file: string, repository: string, digest?: string): Promise<boolean> {
   const pattern = compileRepositoryPattern(repository);
@@ -80,6 +82,13 @@ async function removeUnlocked(file: string, target: string, normalised: string, 
     if (!isSeq(digests)) return false;
     const position = digests.items.findIndex((item) => isScalar(item) && item.value === digest);
     if (position === -1) return false;
+    if (digests.items.length === 1) {
+      // An empty list trusts no digest, and dropping the key would trust every digest: neither is
+      // what removing one pin means, so the user decides.
+      throw new InputError(`${digest} is the only digest pin of trusted base ${normalised} in ${truncate(file)}`, {
+        hint: `remove the whole base with bosun trust base remove ${normalised}, or pin another digest first`,
+      });
+    }
     digests.delete(position);
   }
   await writePolicyDocument(target, document);
@@ -148,8 +157,8 @@ async function acquireLock(lock: string): Promise<void> {
       }
     }
     if (await isStaleLock(lock)) {
-      // NOTE: two editors that find the same stale lock may both remove it; the window is the
-      // time between this check and the next open, a few microseconds.
+      // NOTE: two editors that find the same stale lock may both remove it, and the second may
+      // then remove the lock the first has just created.
       await rm(lock, { force: true });
       continue;
     }

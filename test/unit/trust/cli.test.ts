@@ -37,3 +37,12 @@ test('usage errors exit 2', () => {
   ];
   for (const args of cases) assert.equal(bosun(args).status, 2, args.join(' '));
 });
+
+test('base list describes empty pins', () => {
+  const policy = path.join(root, 'pins.yaml');
+  writeFileSync(policy, 'trustedBases:\n  - repository: 127.0.0.1:5000/lab/none\n    digests: []\n  - repository: 127.0.0.1:5000/lab/any\n');
+  const result = bosun(['trust', 'base', 'list', '--policy', policy]);
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /^127\.0\.0\.1:5000\/lab\/none {2}\(no digest allowed: digests is empty\)$/m);
+  assert.match(result.stdout, /^127\.0\.0\.1:5000\/lab\/any {2}\(any digest\)$/m);
+});

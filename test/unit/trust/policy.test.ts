@@ -358,3 +358,11 @@ test('stale policy lock is taken over', async () => {
   await waiting;
   assert.deepEqual(parsePolicy(readFileSync(file, 'utf8'), file).trustedBases.map((base) => base.repository), ['debian', 'alpine']);
 });
+
+test('base remove rejects last digest pin', async () => {
+  const file = path.join(temporaryDirectory(), 'policy.yaml');
+  const text = `trustedBases:\n  - repository: debian\n    digests: [${DIGEST_A}]\n`;
+  writeFileSync(file, text);
+  await assert.rejects(removeTrustedBase(file, 'debian', DIGEST_A), /is the only digest pin of trusted base docker\.io\/library\/debian/);
+  assert.equal(readFileSync(file, 'utf8'), text, 'the pin stays');
+});
