@@ -49,7 +49,7 @@ export function registerTrust(program: Command): void {
     if (options.engine !== undefined && target !== undefined) throw new InputError('pass either a target or --engine, not both', { hint: 'run bosun trust TARGET or bosun trust --engine' });
     if (options.engine === undefined && target === undefined) throw new InputError('missing target', { hint: 'name an image, for example bosun trust 127.0.0.1:5000/lab/app:1, or pass --engine' });
 
-    const policy = compilePolicy(await loadPolicy(policyPath(cmd)));
+    const policy = compilePolicy(await loadPolicy(policyPath(cmd), { required: hasPolicyOption(cmd) }));
     const verdicts = await withStore(cmd, async (store) => {
       const session = await openTrustSession(store, policy, { open: openTargetOptions(options), offline: options.offline === true });
       for (const warning of session.warnings) process.stderr.write(sanitiseTerminalText(`bosun: warning: ${warning.message}\n`));
@@ -137,7 +137,7 @@ function registerBase(trust: Command): void {
   addPolicyOption(
     base.command('list').description('List the trusted bases').addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')),
   ).action(async (_options: unknown, cmd: Command) => {
-    const loaded = await loadPolicy(policyPath(cmd));
+    const loaded = await loadPolicy(policyPath(cmd), { required: hasPolicyOption(cmd) });
     const bases = loaded.policy.trustedBases;
     if (formatOf(cmd) === 'json') {
       await writeOutput(`${JSON.stringify(bases, null, 2)}\n`);
@@ -196,6 +196,14 @@ function formatOf(command: Command): 'text' | 'json' {
     if (current.getOptionValueSource('format') === 'cli') return current.opts<{ format: 'text' | 'json' }>().format;
   }
   return 'text';
+}
+
+/** Reports whether the user named a policy file with `--policy` on this command or a parent. */
+function hasPolicyOption(command: Command): boolean {
+  for (let current: Command | null = command; current !== null; current = current.parent) {
+    if (current.opts<{ policy?: string }>().policy !== undefined) return true;
+  }
+  return false;
 }
 
 function collect(value: string, previous: string[]): string[] {

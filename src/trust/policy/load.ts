@@ -50,13 +50,18 @@ export interface LoadedPolicy {
 
 /**
  * Reads and validates a policy file. A missing file is the empty policy (nothing trusted),
- * with a warning, so that a first `bosun trust` explains itself instead of failing.
+ * with a warning, so that a first `bosun trust` explains itself instead of failing, unless
+ * `required` is set because the user named the file.
  *
- * @throws PolicyError for YAML or schema errors, InputError when the file cannot be read.
+ * @throws PolicyError for YAML or schema errors, InputError when the file cannot be read or is
+ *   `required` and missing.
  */
-export async function loadPolicy(file: string): Promise<LoadedPolicy> {
+export async function loadPolicy(file: string, options: { required?: boolean } = {}): Promise<LoadedPolicy> {
   const absolute = path.resolve(file);
   const text = await readPolicyText(absolute);
+  if (text === undefined && options.required === true) {
+    throw new InputError(`policy file ${absolute} does not exist`, { hint: 'check the path given with --policy, or create the file with bosun trust base add' });
+  }
   if (text === undefined) {
     const warning = { code: 'policy.missing', message: `no policy file at ${absolute}: no base is trusted and no source is audited`, path: absolute };
     return { file: absolute, exists: false, policy: policySchema.parse({}), auditedSources: [], warnings: [warning] };

@@ -46,3 +46,15 @@ test('base list describes empty pins', () => {
   assert.match(result.stdout, /^127\.0\.0\.1:5000\/lab\/none {2}\(no digest allowed: digests is empty\)$/m);
   assert.match(result.stdout, /^127\.0\.0\.1:5000\/lab\/any {2}\(any digest\)$/m);
 });
+
+test('missing named policy exits 2', () => {
+  const missing = path.join(root, 'no-such-policy.yaml');
+  for (const args of [['trust', '--offline', '--policy', missing, 'docker-archive:/nonexistent.tar'], ['trust', 'base', 'list', '--policy', missing]]) {
+    const result = bosun(args);
+    assert.equal(result.status, 2, args.join(' '));
+    assert.match(result.stderr, /policy file .*no-such-policy\.yaml does not exist/, args.join(' '));
+  }
+  const fallback = bosun(['trust', 'base', 'list']);
+  assert.equal(fallback.status, 0, fallback.stderr);
+  assert.match(fallback.stdout, /^no trusted bases in .*policy\.yaml$/m, 'the default path may be absent');
+});

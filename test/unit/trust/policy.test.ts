@@ -366,3 +366,9 @@ test('base remove rejects last digest pin', async () => {
   await assert.rejects(removeTrustedBase(file, 'debian', DIGEST_A), /is the only digest pin of trusted base docker\.io\/library\/debian/);
   assert.equal(readFileSync(file, 'utf8'), text, 'the pin stays');
 });
+
+test('required policy file must exist', async () => {
+  const file = path.join(temporaryDirectory(), 'absent.yaml');
+  await assert.rejects(loadPolicy(file, { required: true }), /policy file .*absent\.yaml does not exist/);
+  assert.equal((await loadPolicy(file)).exists, false);
+});
