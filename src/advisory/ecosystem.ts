@@ -124,7 +124,7 @@ function languageQuery(rule: LanguageRule, purl: PackageURL | undefined, pkg: Pa
  * service does not grow without limit.
  */
 const parsedPurls = new Map<string, PackageURL | undefined>();
-const MAX_PARSED_PURLS = 200_000;
+const MAX_PARSED_PURLS = 20_000;
 
 function parsePurl(purl: string): PackageURL | undefined {
   if (parsedPurls.has(purl)) return parsedPurls.get(purl);

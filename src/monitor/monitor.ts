@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { Cron } from 'croner';
 import { describeError, InputError } from '../common/errors.js';
 import { logger, type Logger } from '../common/log.js';
@@ -8,6 +9,7 @@ import { Inventory, type InventoryChange } from './inventory.js';
 import { imageUnusedNotices } from './notices.js';
 import { enqueueScan, recoverJobs, ScanQueue } from './queue.js';
 import { rematchImages } from './rematch.js';
+import { releaseMemory } from '../common/memory.js';
 import { runSync } from './sync.js';
 import type { EndpointState, EndpointStatus, MonitorOptions, MonitorStatus, RematchOutcome, SyncOutcome } from './types.js';
 
@@ -187,7 +189,12 @@ export class Monitor {
         signal: this.abort.signal,
         logger: this.log,
       });
-      if (digests === undefined) this.lastRematch = outcome;
+      if (digests === undefined) {
+        this.lastRematch = outcome;
+        // SQLite's page cache and V8's grown heap both outlive a fleet-wide re-match; return them.
+        if (this.store.dialect === 'sqlite') await sql`pragma shrink_memory`.execute(this.store.db);
+        releaseMemory();
+      }
       for (const digest of digests ?? (await this.storedDigests())) this.matched.add(digest);
       if (outcome.notices > 0) this.deliverNow();
       return outcome;

@@ -47,19 +47,21 @@ type FindingRow = Database['findings'];
 export async function rematchImages(store: Store, options: RematchOptions = {}): Promise<RematchOutcome> {
   const started = performance.now();
   const log = options.logger ?? logger('monitor');
-  const images = await loadImages(store, options.digests);
+  const digests = await imageDigests(store, options.digests);
 
   const context: RunContext = {
-    index: await buildIndex(store, images),
+    index: await buildIndex(store, digests),
     rules: await loadIgnoreRules(store),
     users: await runningUsers(store),
     channels: options.channels ?? [],
     now: options.now ?? new Date(),
   };
 
-  const outcome: RematchOutcome = { images: images.length, added: 0, changed: 0, resolved: 0, notices: 0, durationMs: 0 };
-  for (const image of images) {
+  const outcome: RematchOutcome = { images: digests.length, added: 0, changed: 0, resolved: 0, notices: 0, durationMs: 0 };
+  for (const digest of digests) {
     options.signal?.throwIfAborted();
+    const image = await loadImage(store, digest);
+    if (!image) continue;
     const result = await transaction(store, (trx) => rematchImage(trx, image, context));
     outcome.added += result.added;
     outcome.changed += result.changed;
@@ -72,27 +74,39 @@ export async function rematchImages(store: Store, options: RematchOptions = {}):
   return outcome;
 }
 
-async function loadImages(store: Store, digests: readonly string[] | undefined): Promise<StoredImage[]> {
-  let query = store.db.selectFrom('images').select(['config_digest', 'references', 'os', 'packages']);
-  if (digests !== undefined) {
-    if (digests.length === 0) return [];
-    query = query.where('config_digest', 'in', [...digests]);
-  }
-  const rows = await query.orderBy('config_digest').execute();
-  return rows.map((row) => ({
+/**
+ * Lists the images to re-match. Their package lists are read one image at a time, so a large
+ * fleet never has every package list in memory at once.
+ */
+async function imageDigests(store: Store, digests: readonly string[] | undefined): Promise<string[]> {
+  if (digests !== undefined && digests.length === 0) return [];
+  let query = store.db.selectFrom('images').select('config_digest');
+  if (digests !== undefined) query = query.where('config_digest', 'in', [...digests]);
+  return (await query.orderBy('config_digest').execute()).map((row) => row.config_digest);
+}
+
+async function loadImage(store: Store, digest: string): Promise<StoredImage | undefined> {
+  const row = await store.db
+    .selectFrom('images')
+    .select(['config_digest', 'references', 'os', 'packages'])
+    .where('config_digest', '=', digest)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
     digest: row.config_digest,
     references: JSON.parse(row.references) as string[],
     os: row.os ? (JSON.parse(row.os) as OsInfo) : undefined,
     packages: JSON.parse(row.packages) as Package[],
-  }));
+  };
 }
 
 /** Loads the affected rows for the union of the images' package keys, once. */
-async function buildIndex(store: Store, images: readonly StoredImage[]): Promise<AdvisoryIndex> {
+async function buildIndex(store: Store, digests: readonly string[]): Promise<AdvisoryIndex> {
   const keys = new Map<string, AffectedKey>();
-  for (const image of images) {
-    for (const pkg of image.packages) {
-      const query = queryForPackage(image.os, pkg);
+  for (const digest of digests) {
+    const image = await loadImage(store, digest);
+    for (const pkg of image?.packages ?? []) {
+      const query = queryForPackage(image?.os, pkg);
       if (query) keys.set(`${query.base}\u0000${query.name}`, { base: query.base, name: query.name });
     }
   }
