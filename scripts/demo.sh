@@ -33,4 +33,7 @@ log "scans: registry, engine, OCI layout (the second and third reuse cached laye
 run scan "$LAB_REGISTRY/lab/app:1" || true
 run scan docker-daemon:lab/app:1 --format json >"$BOSUN_DATA_DIR/app.scan.json" || true
 echo "JSON report written to $BOSUN_DATA_DIR/app.scan.json"
-run scan "oci:$LAB_OCI_LAYOUT:debian-bookworm" --fail-on critical
+# --fail-on makes the exit status a gate for CI: the example critical advisory trips it.
+status=0
+run scan "oci:$LAB_OCI_LAYOUT:debian-bookworm" --fail-on critical || status=$?
+echo "exit status $status: 1 means a finding reached the --fail-on severity, as expected here"

@@ -26,6 +26,11 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream = proc
   }
   // Help and --version exit 0; every other commander error is a usage error, which must not
   // look like exit 1 ("a finding or verdict failed the check").
+  if (isSqliteBusy(error)) {
+    stderr.write('bosun: the database is locked by another Bosun process that is writing to it\n');
+    stderr.write('  hint: wait for that process (an import or a scan) to finish, then run this again\n');
+    return ExitCode.failure;
+  }
   if (isCommanderExit(error)) return error.exitCode === 0 ? ExitCode.ok : ExitCode.input;
   stderr.write(`bosun: internal error: ${describeError(error)}\n`);
   if (error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
@@ -47,4 +52,12 @@ function isCommanderExit(error: unknown): error is { exitCode: number } {
   return typeof error === 'object' && error !== null && 'code' in error &&
     typeof (error as { code: unknown }).code === 'string' &&
     (error as { code: string }).code.startsWith('commander.') && 'exitCode' in error;
+}
+
+/** Whether SQLite gave up waiting for another writer (better-sqlite3 error code SQLITE_BUSY). */
+function isSqliteBusy(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 6; current = current.cause, depth += 1) {
+    if ((current as { code?: unknown }).code === 'SQLITE_BUSY') return true;
+  }
+  return false;
 }

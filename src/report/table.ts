@@ -139,6 +139,9 @@ function formatRow(cells: string[], widths: number[], rowStyle?: string, severit
   return rowStyle ? `${rowStyle}${line}${RESET}` : line;
 }
 
+/** Warnings listed under the table; the rest are counted. */
+const MAX_WARNINGS_SHOWN = 5;
+
 /** Builds the footer: the totals, with the counts per severity on the same line when it fits. */
 function footer(report: ScanReport, columns: number): string[] {
   const counts = report.summary.vulnerabilities;
@@ -148,7 +151,11 @@ function footer(report: ScanReport, columns: number): string[] {
 
   const oneLine = `${totals} (${bySeverity})`;
   const lines = displayWidth(oneLine) <= columns ? [oneLine] : [totals, bySeverity];
-  if (report.warnings.length > 0) lines.push(`${plural(report.warnings.length, 'warning', 'warnings')}: see --format json for details`);
+  // Warnings that change how to read the result (no advisories stored) must show in the table.
+  const shown = report.warnings.slice(0, MAX_WARNINGS_SHOWN);
+  for (const warning of shown) lines.push(truncateToWidth(`warning: ${sanitiseText(warning.message)}`, columns));
+  const hidden = report.warnings.length - shown.length;
+  if (hidden > 0) lines.push(`${plural(hidden, 'more warning', 'more warnings')}: see --format json for details`);
   return lines;
 }
 

@@ -5,6 +5,7 @@ import { logger } from '../common/log.js';
 import { bosunVersion } from '../common/version.js';
 import { openTarget, type OpenTargetOptions } from '../image/index.js';
 import { loadAdvisoryIndex, matchReport } from '../match/index.js';
+import { queryForPackage } from '../advisory/index.js';
 import { buildScanReport } from '../report/build.js';
 import type { ScanReport } from '../report/types.js';
 import type { Store } from '../store/index.js';
@@ -70,14 +71,42 @@ export async function scanTarget(target: string, store: Store, options: Omit<Cat
 
   const index = await loadAdvisoryIndex(store, catalogue.os, catalogue.packages);
   const matched = matchReport(index, catalogue.os, catalogue.packages);
+  const missing = await missingAdvisoryWarnings(store, catalogue);
 
   return buildScanReport({
     target,
     image: outcome.image,
     catalogue,
     findings: matched.findings.map(reportFinding),
-    warnings: [...outcome.warnings, ...matched.warnings],
+    warnings: [...missing, ...outcome.warnings, ...matched.warnings],
     ecosystemOf,
     bosunVersion,
   });
+}
+
+/**
+ * Warns about each ecosystem the image's packages need that has no advisories stored at all: an
+ * empty database would otherwise read as "no vulnerabilities".
+ */
+async function missingAdvisoryWarnings(store: Store, catalogue: Catalogue): Promise<Warning[]> {
+  const needed = new Map<string, number>();
+  for (const pkg of catalogue.packages) {
+    const query = queryForPackage(catalogue.os, pkg);
+    if (query) needed.set(query.base, (needed.get(query.base) ?? 0) + 1);
+  }
+  if (needed.size === 0) return [];
+
+  const stored = await store.db
+    .selectFrom('advisory_affected')
+    .select('ecosystem_base')
+    .distinct()
+    .where('ecosystem_base', 'in', [...needed.keys()])
+    .execute();
+  const present = new Set(stored.map((row) => row.ecosystem_base));
+  return [...needed]
+    .filter(([base]) => !present.has(base))
+    .map(([base, count]) => ({
+      code: 'match.no-advisories',
+      message: `no ${base} advisories are stored, so ${count} ${base} packages were not checked; run "bosun db update --ecosystem ${base}" or "bosun db import PATH" first`,
+    }));
 }

@@ -135,12 +135,14 @@ describe('bosun CLI on lab images', { skip }, () => {
     const failing = await runCli(['scan', `oci:${lab.ociLayout}:debian-bookworm`, '--fail-on', 'critical'], env());
     assert.equal(failing.code, 1, failing.stderr);
     assert.match(failing.stdout, /BOSUN-EXAMPLE-2026-0001/);
+    assert.match(failing.stderr, /at or above critical severity \(--fail-on critical\)/);
 
     const clean = await runCli(['scan', `oci:${lab.ociLayout}:debian-bookworm`, '--fail-on', 'critical'], {
       ...env(),
       BOSUN_DATA_DIR: path.join(work, 'no-advisories'),
     });
     assert.equal(clean.code, 0, clean.stderr);
+    assert.match(clean.stdout, /warning: no Debian advisories are stored/);
   });
 
   test('warm rescan reads no cached layer', async () => {
@@ -200,6 +202,7 @@ describe('bosun CLI errors', () => {
     ['misspelt transport', ['sbom', 'docker-archiv:/tmp/app.tar'], /docker-archiv:\/tmp\/app\.tar/],
     ['closed registry port', ['sbom', '127.0.0.1:1/lab/app:1'], /127\.0\.0\.1:1/],
     ['missing advisory source', ['db', 'import', '/nonexistent/osv'], /\/nonexistent\/osv/],
+    ['empty advisory source', ['db', 'import', ''], /advisory source is empty/],
     ['bad fail-on severity', ['scan', 'dir:/nonexistent', '--fail-on', 'severe'], /severe/],
   ];
   for (const [name, args, pattern] of cases) {
@@ -211,6 +214,12 @@ describe('bosun CLI errors', () => {
       assert.doesNotMatch(result.stderr, /\n\s+at .*\(.*:\d+:\d+\)/, 'no stack trace');
     });
   }
+});
+
+test('unknown option exits 2', async () => {
+  const result = await runCli(['scan', '--bogus', 'dir:/tmp']);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /unknown option '--bogus'/);
 });
 
 function dpkgQuery(lab: Lab, image: string): string[] {

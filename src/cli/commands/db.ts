@@ -13,6 +13,9 @@ export function registerDb(program: Command): void {
     .argument('<source>', 'directory, .zip file, or http(s):// URL of a zip')
     .option('--json', 'print the result as JSON')
     .action(async (source: string, options: { json?: boolean }, cmd: Command) => {
+      if (source.trim() === '') {
+        throw new InputError('the advisory source is empty', { hint: 'name a directory of OSV JSON files, a .zip export, or an http(s) URL of one' });
+      }
       const result = await withStore(cmd, (store) => importAdvisories(store, source));
       printImport(source, result, options.json === true);
     });
@@ -25,7 +28,7 @@ export function registerDb(program: Command): void {
     .action(async (options: { baseUrl?: string; ecosystem: string[]; json?: boolean }, cmd: Command) => {
       const baseUrl = options.baseUrl ?? process.env['BOSUN_OSV_BASE_URL'] ?? DEFAULT_OSV_BASE_URL;
       const updates = await withStore(cmd, async (store) => {
-        const ecosystems = options.ecosystem.length > 0 ? options.ecosystem : await ecosystemsOfStoredImages(store);
+        const ecosystems = options.ecosystem.length > 0 ? options.ecosystem.map(exportName) : await ecosystemsOfStoredImages(store);
         if (ecosystems.length === 0) {
           throw new InputError('no ecosystems to update: no image has been scanned yet', {
             hint: 'scan an image first, or name ecosystems with --ecosystem Debian --ecosystem npm',
@@ -74,6 +77,19 @@ function printImport(source: string, result: ImportResult, json: boolean): void 
   );
   for (const skipped of result.skipped.slice(0, 20)) process.stderr.write(`  skipped ${skipped.file}: ${skipped.reason}\n`);
   if (result.skipped.length > 20) process.stderr.write(`  … and ${result.skipped.length - 20} more skipped files\n`);
+}
+
+/**
+ * osv.dev publishes one export per ecosystem without release (`Debian/all.zip` holds `Debian:12`
+ * and `Debian:11` records), while `db status` lists ecosystems with their release, so
+ * `--ecosystem Debian:12` means `Debian`.
+ */
+function exportName(ecosystem: string): string {
+  const colon = ecosystem.indexOf(':');
+  if (colon < 0) return ecosystem;
+  const base = ecosystem.slice(0, colon);
+  process.stderr.write(`bosun: osv.dev exports ${ecosystem} as part of ${base}; updating ${base}\n`);
+  return base;
 }
 
 function collect(value: string, previous: string[]): string[] {

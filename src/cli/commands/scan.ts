@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { exceedsThreshold } from '../../report/fail-on.js';
 import { renderJson } from '../../report/json.js';
 import { renderSarif } from '../../report/sarif.js';
-import { parseSeverity } from '../../report/severity.js';
+import { parseSeverity, severityRank } from '../../report/severity.js';
 import { renderTable, tableOptionsFor } from '../../report/table.js';
 import type { ScanReport } from '../../report/types.js';
 import { scanTarget } from '../../scan/index.js';
@@ -35,7 +35,11 @@ export function registerScan(program: Command): void {
     );
 
     await writeOutput(await renderReport(report, options), options.output);
-    if (threshold !== undefined && exceedsThreshold(report, threshold)) process.exitCode = ExitCode.policy;
+    if (threshold !== undefined && exceedsThreshold(report, threshold)) {
+      const count = report.vulnerabilities.filter((v) => severityRank(v.severity) >= severityRank(threshold)).length;
+      process.stderr.write(`bosun: ${count} finding(s) at or above ${threshold} severity (--fail-on ${threshold}); exiting with status 1\n`);
+      process.exitCode = ExitCode.policy;
+    }
   });
 }
 

@@ -86,8 +86,16 @@ test('table options from stream', () => {
 
 test('table footer counts', () => {
   const lines = rows(renderTable(report(), { columns: 120 }));
-  assert.equal(lines.at(-2), `4 vulnerabilities in ${report().summary.packages} packages (critical 1, high 1, medium 0, low 1, unknown 1)`);
-  assert.equal(lines.at(-1), '2 warnings: see --format json for details');
+  assert.equal(lines.at(-3), `4 vulnerabilities in ${report().summary.packages} packages (critical 1, high 1, medium 0, low 1, unknown 1)`);
+  assert.equal(lines.at(-2), 'warning: engine image has no repo digest');
+  assert.equal(lines.at(-1), 'warning: status file ends mid-paragraph');
+});
+
+test('table lists at most five warnings', () => {
+  const warnings = Array.from({ length: 7 }, (_, i) => ({ code: 'x', message: `problem ${i}` }));
+  const lines = rows(renderTable(report({ warnings }), { columns: 120 }));
+  assert.equal(lines.at(-2), 'warning: problem 4');
+  assert.equal(lines.at(-1), '2 more warnings: see --format json for details');
 });
 
 test('table with no findings', () => {
@@ -110,6 +118,6 @@ test('table without summaries', () => {
 
 test('table footer wraps in narrow terminal', () => {
   const lines = rows(renderTable(report(), { columns: 60 }));
-  assert.equal(lines.at(-3), `4 vulnerabilities in ${report().summary.packages} packages`);
-  assert.equal(lines.at(-2), 'critical 1, high 1, medium 0, low 1, unknown 1');
+  assert.equal(lines.at(-4), `4 vulnerabilities in ${report().summary.packages} packages`);
+  assert.equal(lines.at(-3), 'critical 1, high 1, medium 0, low 1, unknown 1');
 });
