@@ -51,4 +51,5 @@ export {
   type VersionBound,
 } from './where.js';
 export { runSync, type RunSyncOptions } from './sync.js';
+export { refreshVerdicts, type RefreshVerdictsOptions, type VerdictOutcome } from './verdicts.js';
 export type * from './types.js';

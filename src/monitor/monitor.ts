@@ -12,6 +12,7 @@ import { rematchImages } from './rematch.js';
 import { releaseMemory } from '../common/memory.js';
 import { runSync } from './sync.js';
 import type { EndpointState, EndpointStatus, MonitorOptions, MonitorStatus, RematchOutcome, SyncOutcome } from './types.js';
+import { refreshVerdicts, type VerdictOutcome } from './verdicts.js';
 
 const DEFAULT_SYNC_SCHEDULE = '0 4 * * *';
 
@@ -37,6 +38,8 @@ export class Monitor {
   private running = false;
   /** Serialises re-match runs: two runs over one image would race on its findings. */
   private rematchChain: Promise<unknown> = Promise.resolve();
+  /** Serialises verdict runs, so that each compares against the verdict the one before stored. */
+  private verdictChain: Promise<unknown> = Promise.resolve();
   /** Images re-matched since start; a stored image seen in use for the first time is matched once. */
   private readonly matched = new Set<string>();
   private lastSync: MonitorStatus['lastSync'];
@@ -65,6 +68,7 @@ export class Monitor {
       concurrency: options.concurrency ?? 2,
       onScanned: async (digest) => {
         await this.rematch([digest]);
+        await this.refreshVerdicts([digest]);
       },
       logger: this.log,
     });
@@ -113,6 +117,7 @@ export class Monitor {
     await this.dispatcher.stop();
     this.abort.abort();
     await this.rematchChain;
+    await this.verdictChain;
     this.log.info('monitor stopped');
   }
 
@@ -134,6 +139,35 @@ export class Monitor {
   /** Re-matches every stored image from its stored packages and sends the resulting notices. */
   rematchAll(): Promise<RematchOutcome> {
     return this.rematch(undefined);
+  }
+
+  /**
+   * Judges the images that running containers use (all of them, or only `digests`) against the
+   * policy at `policyPath`, stores each verdict and creates a `verdict.changed` notice for each
+   * change. Without a policy it does nothing. A failure is logged, not thrown, because callers
+   * are the scan queue and the inventory, which must go on either way.
+   */
+  refreshVerdicts(digests?: readonly string[]): Promise<VerdictOutcome | undefined> {
+    const policyPath = this.options.policyPath;
+    if (policyPath === undefined) return Promise.resolve(undefined);
+
+    const run = this.verdictChain.then(async () => {
+      try {
+        const outcome = await refreshVerdicts(this.store, {
+          policyPath,
+          ...(digests && { digests }),
+          channels: this.channels.map((channel) => channel.name),
+          logger: this.log,
+        });
+        if (outcome.notices > 0) this.deliverNow();
+        return outcome;
+      } catch (error) {
+        this.log.error({ policy: policyPath, error: describeError(error) }, 'trust verdict run failed');
+        return undefined;
+      }
+    });
+    this.verdictChain = run;
+    return run;
   }
 
   /** Sends due deliveries now instead of at the next poll; a no-op in digest mode or when stopped. */
@@ -225,6 +259,8 @@ export class Monitor {
     // An image catalogued before (by `bosun scan`, or before a restart) gets no scan job. It is
     // matched once here, so a container that starts using it gets its findings and notices.
     if (stored.length > 0) await this.rematch(stored);
+    // A resync reports every image in use, so an edited policy shows in the verdicts by then.
+    await this.refreshVerdicts(change.images.map((image) => image.imageId));
   }
 }
 

@@ -139,10 +139,11 @@ export function imageUnusedNotice(digest: string, reference: string, endpoint: s
 }
 
 /**
- * Builds the `verdict.changed` notice. Nothing calls it yet.
+ * Builds the `verdict.changed` notice. The id includes both verdicts, so a change notifies once
+ * even when two runs see it.
  *
- * TODO: call this from the monitor once the trust module exports image verdicts; the id
- * includes both verdicts so each change notifies once.
+ * NOTE: an image whose verdict goes back and forth (A to B, B to A, A to B again) gets no
+ * second A-to-B notice, because that id is already stored.
  */
 export function verdictChangedNotice(digest: string, reference: string, before: string, after: string, now: Date): NewNotice {
   return {

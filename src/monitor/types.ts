@@ -44,6 +44,11 @@ export interface MonitorOptions {
   /** When set, notices are sent as one digest per channel on this cron schedule instead of one by one. */
   digest?: { schedule: string };
   delivery?: Partial<DeliverySettings>;
+  /**
+   * Trust policy file. When set, the monitor stores the verdict on every image a running container
+   * uses, after each scan and each inventory change, and notices when it changes.
+   */
+  policyPath?: string;
   /** Time a clean `stop()` waits for running jobs, in milliseconds. Default 30 000. */
   stopTimeoutMs?: number;
   logger?: Logger;

@@ -128,6 +128,7 @@ function monitorOptions(config: BosunConfig, store: Store): MonitorOptions {
     syncSource: config.sync.source,
     resyncIntervalMs: config.resyncIntervalMs,
     ...(config.digest && { digest: config.digest }),
+    ...(config.policy !== undefined && { policyPath: config.policy }),
     logger: logger('monitor'),
   };
 }

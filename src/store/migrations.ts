@@ -262,6 +262,12 @@ function buildMigrations(dialect: Dialect): Record<string, Migration> {
       await db.schema.alterTable('images').addColumn('matched_at', 'text').execute();
     },
   },
+  '0005_image_verdict': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('images').addColumn('verdict', 'text').execute();
+      await db.schema.alterTable('images').addColumn('verdict_reasons', 'text').execute();
+    },
+  },
   };
 }
 

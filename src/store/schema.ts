@@ -57,6 +57,10 @@ export interface ImageTable {
   scanned_at: string;
   /** When the monitor last re-matched this image's packages against the advisories; null before. */
   matched_at: Generated<string | null>;
+  /** The trust verdict the monitor last computed for this image; null before the first one or without a policy. */
+  verdict: Generated<string | null>;
+  /** JSON string[]: the reasons of `verdict`. */
+  verdict_reasons: Generated<string | null>;
 }
 
 /** One OSV record, as imported. */
