@@ -25,7 +25,7 @@ export function registerAuthz(program: Command): void {
     .option('--name <name>', 'plugin name, as given to dockerd --authorization-plugin', DEFAULT_PLUGIN_NAME)
     .option('--plugin-dir <dir>', 'directory dockerd looks for plugin sockets in', DEFAULT_PLUGIN_DIR)
     .option('--engine <address>', 'engine to inspect images on: unix:///PATH.sock or tcp://HOST:PORT (default: $DOCKER_HOST or /var/run/docker.sock)')
-    .option('--policy <file>', `policy file, read at start (default: DATA-DIR/${POLICY_FILE_NAME})`)
+    .option('--policy <file>', `policy file, read at start; it must exist (default: DATA-DIR/${POLICY_FILE_NAME}, which may be absent)`)
     .option('--offline', 'judge with stored base resolutions only; contact no registry')
     .option('--cache-ttl <seconds>', 'seconds a verdict is reused for the same image config digest (0 turns the cache off)', '30')
     .addHelpText('after', '\nJudged: POST /containers/create, /services/create and /services/{id}/update. Everything else is allowed.\nThe policy\'s mode (enforce or warn) and failClosed decide what a rejection or an error does.')
@@ -54,10 +54,15 @@ export function registerAuthz(program: Command): void {
     });
 }
 
-/** Loads and compiles the policy named by `--policy`, else the data directory's. */
+/**
+ * Loads and compiles the policy named by `--policy`, else the data directory's. A file named
+ * with `--policy` must exist, so that a mistyped path is an error rather than an empty policy.
+ *
+ * @throws InputError when the named file does not exist, PolicyError when it is invalid.
+ */
 export async function loadEnforcementPolicy(cmd: Command, file: string | undefined): Promise<CompiledPolicy> {
   const policyFile = file === undefined ? path.join(resolveDataDir(globalOptions(cmd).dataDir), POLICY_FILE_NAME) : path.resolve(file);
-  const loaded = await loadPolicy(policyFile);
+  const loaded = await loadPolicy(policyFile, { required: file !== undefined });
   for (const warning of loaded.warnings) process.stderr.write(`bosun: warning: ${warning.message}\n`);
   return compilePolicy(loaded);
 }

@@ -47,10 +47,10 @@ export function registerCheck(program: Command): void {
     .option('--project-directory <dir>', 'project directory (default: the first file\'s directory)')
     .option('-p, --project-name <name>', 'project name')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('--policy <file>', 'policy file (default: DATA-DIR/policy.yaml)')
+    .option('--policy <file>', 'policy file; it must exist (default: DATA-DIR/policy.yaml, which may be absent)')
     .option('--engine <address>', 'engine to look images up on first: unix:///PATH.sock or tcp://HOST:PORT (default: $DOCKER_HOST)')
     .option('--offline', 'read no registry: images must be on the engine, bases must be stored')
-    .addHelpText('after', '\nExit status: 0 when every active service may start, 1 when any may not, 2 for a bad compose file or flag, 3 when the database fails.');
+    .addHelpText('after', '\nExit status: 0 when every active service may start, 1 when any may not, 2 for a bad compose file, a missing --policy file or a bad flag, 3 when the database fails.');
   addImageOptions(command).action(async (files: string[], options: CheckOptions, cmd: Command) => {
     const project = await loadComposeProject({
       files: composeFiles([...files, ...options.file]),
