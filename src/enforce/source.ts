@@ -1,7 +1,20 @@
 import { readFile } from 'node:fs/promises';
+import { isDigest, type Digest } from '../common/digest.js';
 import { describeError } from '../common/errors.js';
 import type { Store } from '../store/index.js';
-import { analyseDockerfile, checkSource, identityOf, MAX_DOCKERFILE_LENGTH, type CompiledPolicy, type ExternalImage } from '../trust/index.js';
+// NOTE: src/trust/index.ts does not re-export the confirmation yet, so this one import reaches into the module.
+import { confirmTrustedBase } from '../trust/chain/confirm.js';
+import {
+  analyseDockerfile,
+  checkSource,
+  compileRepositoryPattern,
+  identityOf,
+  listKnownImages,
+  MAX_DOCKERFILE_LENGTH,
+  type CompiledPolicy,
+  type ExternalImage,
+  type KnownImage,
+} from '../trust/index.js';
 import { VERDICTS, type BuildInput, type ImageJudge, type ImageResolver, type Judgement, type SourceJudge, type Verdict } from './types.js';
 
 export interface SourceJudgeOptions {
@@ -13,7 +26,8 @@ export interface SourceJudgeOptions {
 /**
  * Judges a build source before it is built. The source is `trusted` when the policy lists it
  * under `auditedSources`, an approval pinned it, nothing changed since, and every image it
- * reads is trusted. It is `unaudited` when the listing or approval is missing or the approval
+ * reads is trusted. A base the policy names counts as a trusted base only with a confirmed
+ * digest, as in the trust module's chains, because a local tag can put any name on any image. It is `unaudited` when the listing or approval is missing or the approval
  * is stale, and `untrusted` or `blocked` by its worst base.
  */
 export function trustSourceJudge(store: Store, policy: CompiledPolicy, options: SourceJudgeOptions = {}): SourceJudge {
@@ -21,7 +35,10 @@ export function trustSourceJudge(store: Store, policy: CompiledPolicy, options: 
     async judgeSource(source, signal) {
       const reasons: Record<Verdict, string[]> = { trusted: [], unaudited: [], untrusted: [], blocked: [] };
       const text = await approvalState(store, policy, source, reasons, signal ?? options.signal);
-      if (text !== undefined) await judgeBases(policy, source, text, reasons, options.images, signal ?? options.signal);
+      if (text !== undefined) {
+        const context: BaseContext = { store, policy, known: undefined, images: options.images, signal: signal ?? options.signal };
+        await judgeBases(context, source, text, reasons);
+      }
 
       const verdict = [...VERDICTS].reverse().find((kind) => kind !== 'trusted' && reasons[kind].length > 0) ?? 'trusted';
       const ordered = [...VERDICTS].reverse().flatMap((kind) => reasons[kind]);
@@ -54,14 +71,16 @@ async function approvalState(store: Store, policy: CompiledPolicy, source: Build
   );
 }
 
-async function judgeBases(
-  policy: CompiledPolicy,
-  source: BuildInput,
-  text: string,
-  reasons: Record<Verdict, string[]>,
-  images: SourceJudgeOptions['images'],
-  signal: AbortSignal | undefined,
-): Promise<void> {
+/** The policy, store and lookups for judging the images of one Dockerfile. `known` is read from the store on first use. */
+interface BaseContext {
+  store: Store;
+  policy: CompiledPolicy;
+  known: KnownImage[] | undefined;
+  images: SourceJudgeOptions['images'];
+  signal: AbortSignal | undefined;
+}
+
+async function judgeBases(context: BaseContext, source: BuildInput, text: string, reasons: Record<Verdict, string[]>): Promise<void> {
   let analysis;
   try {
     analysis = analyseDockerfile(text, { buildArgs: source.args, target: source.target });
@@ -74,41 +93,97 @@ async function judgeBases(
   for (const image of analysis.externalImages) {
     if (!reachable.has(image.stage) || seen.has(image.reference)) continue;
     seen.add(image.reference);
-    await judgeBase(policy, image, reasons, images, signal);
+    await judgeBase(context, image, reasons);
   }
 }
 
-async function judgeBase(policy: CompiledPolicy, image: ExternalImage, reasons: Record<Verdict, string[]>, images: SourceJudgeOptions['images'], signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Judges one image a Dockerfile reads: blocked by the policy, a trusted base confirmed by the
+ * digest written in the Dockerfile, else by the image the name resolves to.
+ */
+async function judgeBase(context: BaseContext, image: ExternalImage, reasons: Record<Verdict, string[]>): Promise<void> {
   const where = `${image.instruction} on line ${image.line}`;
   if (image.unresolved !== undefined && image.unresolved.length > 0) {
     reasons.untrusted.push(`the image of ${where} depends on unset build arguments ${image.unresolved.join(', ')}, so it cannot be judged`);
     return;
   }
-  const identity = identityOf([image.reference], [image.digest]);
-  const blocked = policy.blockedBy(identity);
+  const blocked = context.policy.blockedBy(identityOf([image.reference], [image.digest]));
   if (blocked !== undefined) {
     reasons.blocked.push(`${image.reference} (${where}) is blocked by "${blocked.image}"${blocked.reason ? `: ${blocked.reason}` : ''}`);
     return;
   }
-  const base = policy.trustedBaseFor(identity);
-  if (base !== undefined) {
-    reasons.trusted.push(`${image.reference} (${where}) is a trusted base (${base.repository})`);
+
+  const pinned = image.digest !== undefined && isDigest(image.digest) ? await confirmWrittenDigest(context, image.reference, image.digest as Digest) : undefined;
+  if (pinned !== undefined) {
+    reasons.trusted.push(`${image.reference} (${where}) is a trusted base (${pinned}), confirmed by the digest in the Dockerfile`);
     return;
   }
-  if (images === undefined) {
-    reasons.untrusted.push(`${image.reference} (${where}) is not a trusted base`);
+  if (context.images === undefined) {
+    reasons.untrusted.push(`${image.reference} (${where}) is not a confirmed trusted base${nameOnlyHint(context.policy, image.reference)}`);
     return;
   }
   try {
-    const resolved = await images.resolver.resolveImage(image.reference, signal);
-    if (resolved === undefined) {
-      reasons.untrusted.push(`${image.reference} (${where}) is not a trusted base and cannot be found to judge it`);
-      return;
-    }
-    const judgement = await images.judge.judgeImage(resolved, signal);
-    if (judgement.verdict === 'trusted') reasons.trusted.push(`${image.reference} (${where}) is trusted: ${judgement.reasons[0] ?? ''}`);
-    else reasons[judgement.verdict === 'blocked' ? 'blocked' : 'untrusted'].push(`${image.reference} (${where}) is ${judgement.verdict}: ${judgement.reasons[0] ?? 'no reason given'}`);
+    await judgeResolvedBase(context, context.images, image, where, reasons);
   } catch (error) {
-    reasons.untrusted.push(`${image.reference} (${where}) is not a trusted base and cannot be judged: ${describeError(error)}`);
+    reasons.untrusted.push(`${image.reference} (${where}) is not a confirmed trusted base and cannot be judged: ${describeError(error)}`);
   }
+}
+
+/**
+ * Confirms a `FROM name@sha256:` base and returns the repository of its trusted-base entry. The
+ * builder looks such a base up by its manifest digest, which `docker tag` cannot set, so the
+ * digest names content. It must match a digest pin of the entry, or, for an entry without pins,
+ * the manifest digest Bosun resolved from the registry.
+ */
+async function confirmWrittenDigest(context: BaseContext, reference: string, digest: Digest): Promise<string | undefined> {
+  const claim = { references: [reference], configDigest: undefined, manifestDigest: digest, digestsVerified: true };
+  return confirmTrustedBase(context.policy, await knownImages(context), claim)?.repository;
+}
+
+/**
+ * Looks the base up (engine, then registry) and confirms it by its image ID (the config digest),
+ * else judges its chain like any other image.
+ */
+async function judgeResolvedBase(
+  context: BaseContext,
+  images: NonNullable<SourceJudgeOptions['images']>,
+  image: ExternalImage,
+  where: string,
+  reasons: Record<Verdict, string[]>,
+): Promise<void> {
+  const resolved = await images.resolver.resolveImage(image.reference, context.signal);
+  if (resolved === undefined) {
+    reasons.untrusted.push(`${image.reference} (${where}) is not a confirmed trusted base and cannot be found to judge it`);
+    return;
+  }
+  // Engine RepoDigests are metadata a load can set, so only the config digest counts as content here.
+  const claim = { references: resolved.references, configDigest: resolved.configDigest, manifestDigest: resolved.manifestDigest, digestsVerified: false };
+  const base = confirmTrustedBase(context.policy, await knownImages(context), claim);
+  if (base !== undefined) {
+    reasons.trusted.push(`${image.reference} (${where}) is a trusted base (${base.repository}), confirmed by its image ID ${resolved.configDigest}`);
+    return;
+  }
+  const judgement = await images.judge.judgeImage(resolved, context.signal);
+  if (judgement.verdict === 'trusted') {
+    reasons.trusted.push(`${image.reference} (${where}) is trusted: ${judgement.reasons[0] ?? ''}`);
+    return;
+  }
+  const kind = judgement.verdict === 'blocked' ? 'blocked' : 'untrusted';
+  reasons[kind].push(`${image.reference} (${where}) is ${judgement.verdict}: ${judgement.reasons[0] ?? 'no reason given'}`);
+}
+
+async function knownImages(context: BaseContext): Promise<KnownImage[]> {
+  context.known ??= await listKnownImages(context.store);
+  return context.known;
+}
+
+/** Explains why a base the policy names is still not trusted: its name alone confirms nothing. */
+function nameOnlyHint(policy: CompiledPolicy, reference: string): string {
+  const names = identityOf([reference], []).names.map((entry) => entry.name);
+  const entry = policy.loaded.policy.trustedBases.find((base) => {
+    const pattern = compileRepositoryPattern(base.repository);
+    return names.some((name) => pattern.test(name));
+  });
+  if (entry === undefined) return '';
+  return `: its name matches the trusted base ${entry.repository}, but a name alone does not confirm it; name the base by a pinned digest (FROM ${entry.repository}@sha256:…)`;
 }

@@ -3,7 +3,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { repoRoot } from '../helpers/cli.js';
+import { repoRoot, runCli } from '../helpers/cli.js';
 import { docker, ensureLab, labSkipReason, type Lab } from '../helpers/lab.js';
 
 // `bosun authz` in front of a real dockerd. The test starts its own dockerd with
@@ -31,6 +31,8 @@ interface Sandbox {
   policy: string;
   dataDir: string;
   pluginLog: string;
+  /** Image ID of lab/debian:bookworm. The policy pins it, because the offline plugin confirms a base only by a pin. */
+  debianId: string;
   plugin: ChildProcess | undefined;
   dockerd: ChildProcess | undefined;
 }
@@ -46,7 +48,7 @@ function sandboxDocker(sandbox: Sandbox, args: string[]): { code: number; stdout
 }
 
 function writePolicy(sandbox: Sandbox, mode: 'enforce' | 'warn'): void {
-  writeFileSync(sandbox.policy, ['trustedBases:', '  - repository: lab/debian', `mode: ${mode}`, 'failClosed: true', ''].join('\n'));
+  writeFileSync(sandbox.policy, ['trustedBases:', '  - repository: lab/debian', `    digests: ['${sandbox.debianId}']`, `mode: ${mode}`, 'failClosed: true', ''].join('\n'));
 }
 
 async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
@@ -114,6 +116,19 @@ function pluginDecisions(sandbox: Sandbox, image: string): Array<Record<string, 
     .filter((entry) => entry['image'] === image && entry['action'] === 'container create');
 }
 
+test('authz rejects missing policy file', async () => {
+  const dataDir = mkdtempSync('/tmp/bza-');
+  try {
+    const missing = path.join(dataDir, 'no-such-policy.yaml');
+    const result = await runCli(['--data-dir', dataDir, 'authz', '--policy', missing, '--plugin-dir', dataDir, '--engine', 'unix:///nonexistent.sock'], {}, 60_000);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /policy file .*no-such-policy\.yaml does not exist/);
+    assert.equal(existsSync(path.join(dataDir, 'bosun-authz.sock')), false, 'the plugin started without its policy');
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
 test('authz plugin in front of a real dockerd', { skip, timeout: 15 * 60_000 }, async (t) => {
   const lab = ensureLab();
   const storageDriver = docker(lab, ['info', '--format', '{{.Driver}}']).trim();
@@ -124,6 +139,7 @@ test('authz plugin in front of a real dockerd', { skip, timeout: 15 * 60_000 }, 
     policy: path.join(root, 'policy.yaml'),
     dataDir: path.join(root, 'bosun'),
     pluginLog: path.join(root, 'plugin.log'),
+    debianId: docker(lab, ['image', 'inspect', '--format', '{{.Id}}', 'lab/debian:bookworm']).trim(),
     plugin: undefined,
     dockerd: undefined,
   };

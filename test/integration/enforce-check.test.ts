@@ -1,31 +1,52 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ComposeCheckResult } from '../../src/enforce/index.js';
 import { repoRoot, runCli } from '../helpers/cli.js';
-import { ensureLab, labSkipReason, type Lab } from '../helpers/lab.js';
+import { docker, ensureLab, labSkipReason, type Lab } from '../helpers/lab.js';
 
 // `bosun check` on a compose project whose images are on the lab engine and whose build
 // sources are approved (or changed since) in a fresh data directory. --offline keeps every
-// lookup on the engine and the store.
+// lookup on the engine and the store, so the policy pins the image ID of lab/debian: offline,
+// only a pin confirms a trusted base.
 
 const skip = labSkipReason();
+/** A local tag on lab/app:1 under a name the policy trusts without a pin. */
+const SPOOFED_BASE = 'bosun-test/check-base:1';
+
+test('check rejects missing policy file', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'bosun-check-'));
+  try {
+    const missing = path.join(root, 'no-such-policy.yaml');
+    const compose = path.join(repoRoot, 'test/fixtures/compose/check/trusted.yaml');
+    const result = await runCli(['--data-dir', path.join(root, 'data'), 'check', '--policy', missing, '--engine', 'unix:///nonexistent.sock', '--offline', compose]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /policy file .*no-such-policy\.yaml does not exist/);
+    assert.equal(result.stdout, '');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
 
 describe('bosun check on the lab', { skip }, () => {
   let lab: Lab;
   let root: string;
   let project: string;
   let common: string[];
+  let debianId: string;
 
   const writePolicy = (mode: 'enforce' | 'warn'): void => {
     writeFileSync(path.join(root, 'policy.yaml'), [
       'trustedBases:',
       '  - repository: lab/debian',
+      `    digests: ['${debianId}']`,
+      '  - repository: bosun-test/check-base',
       'auditedSources:',
       '  - project/approved',
       '  - project/changed',
+      '  - project/spoofed',
       `mode: ${mode}`,
       '',
     ].join('\n'));
@@ -33,12 +54,17 @@ describe('bosun check on the lab', { skip }, () => {
 
   before(async () => {
     lab = ensureLab();
+    debianId = docker(lab, ['image', 'inspect', '--format', '{{.Id}}', 'lab/debian:bookworm']).trim();
+    docker(lab, ['tag', 'lab/app:1', SPOOFED_BASE]);
     root = mkdtempSync(path.join(os.tmpdir(), 'bosun-check-'));
     project = path.join(root, 'project');
     cpSync(path.join(repoRoot, 'test/fixtures/compose/check'), project, { recursive: true });
+    mkdirSync(path.join(project, 'spoofed'));
+    writeFileSync(path.join(project, 'spoofed/Dockerfile'), `FROM ${SPOOFED_BASE}\nUSER 1000\n`);
+    writeFileSync(path.join(project, 'spoofed.yaml'), 'services:\n  spoofed:\n    build: ./spoofed\n');
     writePolicy('enforce');
     common = ['--data-dir', path.join(root, 'data')];
-    for (const source of ['approved', 'changed']) {
+    for (const source of ['approved', 'changed', 'spoofed']) {
       const approved = await runCli([...common, 'audit', 'approve', path.join(project, source), '--by', 'tester']);
       assert.equal(approved.code, 0, approved.stderr);
     }
@@ -47,6 +73,7 @@ describe('bosun check on the lab', { skip }, () => {
 
   after(() => {
     if (root) rmSync(root, { recursive: true, force: true });
+    if (lab) docker(lab, ['rmi', SPOOFED_BASE]);
   });
 
   const check = (args: string[]) =>
@@ -84,6 +111,18 @@ describe('bosun check on the lab', { skip }, () => {
     const result = await check([path.join(project, 'trusted.yaml')]);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     assert.match(result.stdout, /every active service of project may start/);
+  });
+
+  test('base trusted by name only is untrusted', async () => {
+    const result = await check([path.join(project, 'spoofed.yaml'), '--format', 'json']);
+    assert.equal(result.code, 1, `${result.stdout}\n${result.stderr}`);
+    const report = JSON.parse(result.stdout) as ComposeCheckResult;
+    const spoofed = report.services.find((service) => service.service === 'spoofed');
+    assert.equal(spoofed?.verdict, 'untrusted', spoofed?.reasons.join('\n'));
+    assert.equal(spoofed?.allowed, false);
+    assert.ok(spoofed!.reasons.some((reason) => reason.includes('is unchanged since tester approved it')), spoofed!.reasons.join('\n'));
+    assert.ok(spoofed!.reasons.some((reason) => reason.startsWith(`docker.io/${SPOOFED_BASE} (FROM on line 1) is untrusted: `)), spoofed!.reasons.join('\n'));
+    assert.ok(!spoofed!.reasons.some((reason) => reason.includes('is a trusted base')), spoofed!.reasons.join('\n'));
   });
 
   test('warn mode allows and reports', async () => {

@@ -8,7 +8,8 @@ import { call, IMAGE_A, IMAGE_B, openFixture, type Fixture } from './support.js'
 
 /*
  * Verdicts through the API with a real policy file. The seeded images have no build records or
- * base annotations, so only a trusted or blocked match on the image's own reference decides.
+ * base annotations, so only the image itself decides. It is blocked by its reference, or it is a
+ * trusted base by its image ID. The policy pins that ID, because a name alone confirms no base.
  */
 
 let fixture: Fixture;
@@ -16,7 +17,7 @@ let policy: string;
 before(async () => {
   fixture = await openFixture();
   policy = path.join(path.dirname(fixture.store.location), 'policy.yaml');
-  writeFileSync(policy, 'trustedBases:\n  - repository: lab/debian\nblocked:\n  - image: lab/app:1\n    reason: test block\n');
+  writeFileSync(policy, `trustedBases:\n  - repository: lab/debian\n    digests: ['${IMAGE_B}']\nblocked:\n  - image: lab/app:1\n    reason: test block\n`);
   fixture.server.verdicts = policyVerdicts(fixture.store, policy, logger('test.verdicts'));
 });
 after(async () => {
@@ -29,6 +30,14 @@ test('verdicts follow the policy', async () => {
   const b = await fixture.server.verdicts.verdictOf(IMAGE_B);
   assert.equal(b?.verdict, 'trusted');
   assert.ok((b?.reasons.length ?? 0) > 0);
+});
+
+test('unpinned name is not trusted', async () => {
+  const unpinned = path.join(path.dirname(fixture.store.location), 'policy-unpinned.yaml');
+  writeFileSync(unpinned, 'trustedBases:\n  - repository: lab/debian\n');
+  const verdict = await policyVerdicts(fixture.store, unpinned, logger('test.verdicts')).verdictOf(IMAGE_B);
+  assert.equal(verdict?.verdict, 'untrusted', verdict?.reasons.join('\n'));
+  assert.ok(!verdict!.reasons.some((reason) => /is a trusted base|matches the trusted base/.test(reason)), verdict!.reasons.join('\n'));
 });
 
 test('unknown image has no verdict', async () => {
