@@ -6,7 +6,7 @@
  */
 export { Monitor } from './monitor.js';
 export { Inventory, manifestDigestOf, type InventoryOptions, type InventoryChange, type InventoryImage } from './inventory.js';
-export { ScanQueue, enqueueScan, recoverJobs, type ScanJobPayload, type ScanQueueOptions } from './queue.js';
+export { ScanQueue, enqueueScan, recoverJobs, type ScanFinished, type ScanJobPayload, type ScanQueueOptions } from './queue.js';
 export { rematchImages, type RematchOptions } from './rematch.js';
 export {
   noticeId,

@@ -70,6 +70,7 @@ export class Monitor {
         await this.rematch([digest]);
         await this.refreshVerdicts([digest]);
       },
+      ...(options.onScanFinished && { onScanFinished: options.onScanFinished }),
       logger: this.log,
     });
     this.dispatcher = new Dispatcher({

@@ -85,6 +85,16 @@ async function finishJob(store: Store, id: number, state: 'done' | 'failed' | 'q
   await store.db.updateTable('jobs').set({ state, last_error: error, updated_at: new Date().toISOString() }).where('id', '=', id).execute();
 }
 
+/** A finished scan job run, as `onScanFinished` reports it. */
+export interface ScanFinished {
+  /** The image ID (config digest). */
+  digest: string;
+  /** Time from taking the job to finishing it, `onScanned` included, in milliseconds. */
+  durationMs: number;
+  /** False when the run failed; the job is then queued again or left `failed`. */
+  ok: boolean;
+}
+
 export interface ScanQueueOptions {
   store: Store;
   endpoints: readonly EngineEndpoint[];
@@ -92,6 +102,8 @@ export interface ScanQueueOptions {
   concurrency?: number;
   /** Called after each image is catalogued, with its config digest; the monitor re-matches it there. */
   onScanned?(digest: string, outcome: CatalogueOutcome): Promise<void>;
+  /** Called after each run of a scan job that was not aborted by `stop()`, successful or not. */
+  onScanFinished?(scan: ScanFinished): void;
   /** How long an idle worker waits before it looks for jobs again, in milliseconds. Default 5000. */
   pollIntervalMs?: number;
   logger?: Logger;
@@ -188,17 +200,21 @@ export class ScanQueue {
     if (!job) return false;
     const { payload } = job;
     const fields = { job: job.id, digest: payload.imageId, endpoint: payload.endpoint, attempt: job.attempts };
+    const started = performance.now();
+    const finished = (ok: boolean) => this.options.onScanFinished?.({ digest: payload.imageId, durationMs: performance.now() - started, ok });
 
     try {
       const outcome = await this.scan(payload, signal);
       await this.options.onScanned?.(payload.imageId, outcome);
       await finishJob(this.options.store, job.id, 'done', null);
+      finished(true);
       this.log.info({ ...fields, cachedLayers: outcome.layers.filter((layer) => layer.cached).length, layers: outcome.layers.length }, 'image scanned');
     } catch (error) {
       // A scan aborted by stop() stays `running`, so that recoverJobs() takes it up at the next start.
       if (signal.aborted) return true;
       const state = job.attempts >= MAX_SCAN_ATTEMPTS ? 'failed' : 'queued';
       await finishJob(this.options.store, job.id, state, describeError(error));
+      finished(false);
       this.log.warn({ ...fields, state, error: describeError(error) }, 'image scan failed');
     }
     return true;

@@ -2,6 +2,7 @@ import type { Logger } from '../common/log.js';
 import type { EngineEndpoint } from '../engine/index.js';
 import type { Channel } from '../notify/index.js';
 import type { Store } from '../store/index.js';
+import type { ScanFinished } from './queue.js';
 
 /** Connection state of an engine endpoint, as stored in `endpoints.state`. */
 export type EndpointState = 'connected' | 'reconnecting' | 'error';
@@ -49,6 +50,8 @@ export interface MonitorOptions {
    * uses, after each scan and each inventory change, and notices when it changes.
    */
   policyPath?: string;
+  /** Called after each scan job run, with its duration; `bosun serve` records it as a metric. */
+  onScanFinished?(scan: ScanFinished): void;
   /** Time a clean `stop()` waits for running jobs, in milliseconds. Default 30 000. */
   stopTimeoutMs?: number;
   logger?: Logger;

@@ -9,7 +9,6 @@ const DURATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 
 /** Process-wide metrics that are observed as things happen, rather than read from the store. */
 export class Metrics {
-  // TODO: nothing observes scanDuration yet, because the monitor's scan queue reports no durations.
   readonly scanDuration = new Histogram('bosun_scan_duration_seconds', 'Time from taking a scan job to finishing it.', DURATION_BUCKETS);
   readonly syncDuration = new Histogram('bosun_sync_duration_seconds', 'Duration of advisory syncs, download, import and re-match included.', DURATION_BUCKETS);
   readonly rematchDuration = new Histogram('bosun_rematch_duration_seconds', 'Duration of re-matching stored images against the advisories.', DURATION_BUCKETS);

@@ -79,7 +79,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let http: Server | undefined;
   try {
     const tokens = await ensureInitialTokens(store, config.token);
-    monitor = options.withoutMonitor ? undefined : new MeasuredMonitor(monitorOptions(config, store), metrics);
+    monitor = options.withoutMonitor ? undefined : new MeasuredMonitor(monitorOptions(config, store, metrics), metrics);
 
     const context: ServerContext = {
       store,
@@ -118,7 +118,7 @@ function checkListen(config: BosunConfig, allowRemote: boolean, out: NodeJS.Writ
   log.warn({ listen: address }, 'listening on a non-loopback address');
 }
 
-function monitorOptions(config: BosunConfig, store: Store): MonitorOptions {
+function monitorOptions(config: BosunConfig, store: Store, metrics: Metrics): MonitorOptions {
   return {
     store,
     endpoints: config.engines,
@@ -129,6 +129,7 @@ function monitorOptions(config: BosunConfig, store: Store): MonitorOptions {
     resyncIntervalMs: config.resyncIntervalMs,
     ...(config.digest && { digest: config.digest }),
     ...(config.policy !== undefined && { policyPath: config.policy }),
+    onScanFinished: (scan) => metrics.scanDuration.observe(scan.durationMs / 1000),
     logger: logger('monitor'),
   };
 }

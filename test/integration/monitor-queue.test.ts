@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
 import { parseEndpoint } from '../../src/engine/index.js';
-import { enqueueScan, recoverJobs, ScanQueue } from '../../src/monitor/index.js';
+import { enqueueScan, recoverJobs, ScanQueue, type ScanFinished } from '../../src/monitor/index.js';
 import type { CatalogueOutcome } from '../../src/scan/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { docker, ensureLab, labSkipReason } from '../helpers/lab.js';
@@ -110,11 +110,14 @@ test('scan queue workers run and stop', { skip }, async (t) => {
 test('scan job for a missing endpoint fails', { skip }, async (t) => {
   const store = await tempStore(t);
   const imageId = `sha256:${'a'.repeat(64)}`;
-  const queue = new ScanQueue({ store, endpoints: [] });
+  const finished: ScanFinished[] = [];
+  const queue = new ScanQueue({ store, endpoints: [], onScanFinished: (scan) => finished.push(scan) });
   await enqueueScan(store, { endpoint: 'gone', kind: 'docker', imageId });
   for (let run = 0; run < 3; run++) await queue.drain();
   const job = await jobRow(store, imageId);
   assert.equal(job.state, 'failed');
   assert.equal(job.attempts, 3);
   assert.match(job.last_error ?? '', /endpoint "gone"/);
+  assert.deepEqual(finished.map((scan) => [scan.digest, scan.ok]), [[imageId, false], [imageId, false], [imageId, false]]);
+  assert.ok(finished.every((scan) => scan.durationMs >= 0));
 });
