@@ -47,8 +47,11 @@ async function serve(flags: ServeFlags, cmd: Command): Promise<void> {
   });
   setLogLevel(config.logLevel);
 
+  // Listen for signals before starting: a stop requested while the server starts (the moment it
+  // logs that it started) must not fall through to Node's default handler, which kills the process.
+  const stopRequested = waitForSignal();
   const server = await startServer({ config, allowRemote: flags.allowRemote === true });
-  await waitForSignal();
+  await stopRequested;
   await stopWithin(server, STOP_TIMEOUT_MS);
 }
 
