@@ -2,11 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { isDigest, type Digest } from '../common/digest.js';
 import { describeError } from '../common/errors.js';
 import type { Store } from '../store/index.js';
-// NOTE: src/trust/index.ts does not re-export the confirmation yet, so this one import reaches into the module.
-import { confirmTrustedBase } from '../trust/chain/confirm.js';
 import {
   analyseDockerfile,
   checkSource,
+  confirmTrustedBase,
   compileRepositoryPattern,
   identityOf,
   listKnownImages,

@@ -6,3 +6,4 @@ export { resolveChain, type Chain, type ChainContext, type ChainEnd, type ChainI
 export { factsOfKnown, factsOfOpened, loadImageFacts, type ImageFacts } from './facts.js';
 export { refreshTrustedBases, type RefreshResult } from './known.js';
 export { inspectEngineImage, listEngineContainers, type EngineContainer, type EngineRequestOptions } from './engine.js';
+export { confirmTrustedBase, confirmedDigests, type IdentityClaim } from './confirm.js';
