@@ -9,6 +9,7 @@ import { makeReference, type ImageReference } from '../reference.js';
 import type { Platform } from '../types.js';
 import { basicAuthorization, parseChallenges, parseTokenResponse, sharedTokenCache, TokenCache, type Challenge } from './auth.js';
 import { resolveCredentials, type CredentialLookup, type CredentialOptions } from './credentials.js';
+import { DEFAULT_MIN_BLOB_BYTES_PER_SECOND, GuardedBody, type BlobThroughputOptions } from './blob-body.js';
 import { allowsPlainHttp, registryBaseUrl } from './endpoint.js';
 import { discardBody, headerValue, HttpTransport, type HttpResponse, type RetryOptions, type SendOptions } from './http.js';
 import { statusError } from './status.js';
@@ -33,6 +34,8 @@ export interface RegistryOptions extends CredentialOptions {
   dispatcher?: Dispatcher;
   /** Deadline for each manifest, token or tag-list request, body included, in ms. Default 30000. */
   requestTimeoutMs?: number;
+  /** Min average rate of a blob download; defaults 16 KiB/s, checked after 60 s. */
+  blobThroughput?: BlobThroughputOptions;
 }
 
 /** A manifest fetched and verified against its digest. */
@@ -174,7 +177,33 @@ export class RegistryClient {
     }
 
     const verifier = new BlobVerifier(descriptor, subject);
-    return pipeline(response.body, verifier, () => undefined);
+    return pipeline(this.guardBlobBody(response, repository, descriptor, signal), verifier, () => undefined);
+  }
+
+  /**
+   * Wraps a blob body so that a stalled or broken download fails with a RegistryError naming
+   * the blob, and so that a download below the minimum rate fails with `registry.timeout`.
+   */
+  private guardBlobBody(response: HttpResponse, repository: string, descriptor: Descriptor, signal: AbortSignal | undefined): Readable {
+    const options = this.sendOptions('GET', response.url.pathname, repository, signal);
+    options.subject = `blob ${descriptor.digest} of ${repository}`;
+    const throughput = this.options.blobThroughput ?? {};
+    return new GuardedBody(response.body, {
+      ...throughput,
+      mapError: (error) => this.transport.transportError(error, options),
+      slowError: (bytes, elapsedMs) => {
+        const rate = Math.round((bytes * 1000) / elapsedMs);
+        return new RegistryError(
+          'registry.timeout',
+          `download of blob ${descriptor.digest} of ${repository} from registry ${this.registry} is too slow: ${bytes} of ${descriptor.size} bytes in ${Math.round(elapsedMs / 1000)} s (${rate} bytes/s, below the minimum of ${throughput.minBytesPerSecond ?? DEFAULT_MIN_BLOB_BYTES_PER_SECOND} bytes/s)`,
+          {
+            registry: this.registry,
+            repository,
+            hint: 'Check the network path to the registry or its storage backend, or retry later.',
+          },
+        );
+      },
+    });
   }
 
   /**

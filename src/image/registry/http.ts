@@ -44,6 +44,8 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** Deadline for the whole exchange, body included. Omit for blob streams, which rely on the idle timeout. */
   timeoutMs?: number;
+  /** Name of the fetched resource for error messages, such as `blob sha256:… of lab/app`. Default: method and path. */
+  subject?: string;
 }
 
 const MAX_REDIRECTS = 5;
@@ -109,16 +111,17 @@ export class HttpTransport {
     if (error instanceof RegistryError || error instanceof ImageFormatError) return error;
 
     const target = `${this.registry}${options.repository ? ` (repository ${options.repository})` : ''}`;
+    const subject = options.subject ?? `${options.method} ${truncate(options.url.pathname)}`;
     const code = errorCode(error);
     if (timeout?.aborted || isTimeout(error) || (code !== undefined && TIMEOUT_ERROR_CODES.has(code))) {
-      return new RegistryError('registry.timeout', `request to registry ${target} timed out: ${options.method} ${options.url.pathname}`, {
+      return new RegistryError('registry.timeout', `request to registry ${target} timed out: ${subject}`, {
         registry: this.registry,
         repository: options.repository,
         hint: 'Check that the registry is reachable from this host, or retry later.',
         cause: error,
       });
     }
-    return new RegistryError('registry.unreachable', `cannot reach registry ${target}: ${describeError(error)}`, {
+    return new RegistryError('registry.unreachable', `cannot reach registry ${target} for ${subject}: ${describeError(error)}`, {
       registry: this.registry,
       repository: options.repository,
       hint: 'Check the registry host name and port, the network, and whether it needs "insecureRegistries" for plain http.',

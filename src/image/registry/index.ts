@@ -5,3 +5,4 @@ export { resolveCredentials, defaultDockerConfigPath, type Credentials, type Cre
 export { TokenCache, parseChallenges, type Challenge } from './auth.js';
 export { registryBaseUrl, isLoopbackHost, DOCKER_HUB_API_HOST } from './endpoint.js';
 export type { RetryOptions } from './http.js';
+export type { BlobThroughputOptions } from './blob-body.js';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, before, beforeEach, test } from 'node:test';
+import { Agent } from 'undici';
 import { BosunError, ImageFormatError, RegistryError } from '../../../src/common/errors.js';
 import { MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST } from '../../../src/image/manifest.js';
 import { headDigest, openRegistryImage, RegistryClient, resolveManifest, TokenCache, type RegistryOptions } from '../../../src/image/registry/index.js';
@@ -553,5 +554,126 @@ test('request timeout', async () => {
     await rejectsWithCode(client.getManifest('lab/app', '1'), 'registry.timeout');
   } finally {
     await client.close().catch(() => undefined);
+  }
+});
+
+/** Makes GETs of one blob send headers and 10 bytes, then either stall or trickle 10 bytes every `trickleMs`. */
+function slowBlob(digest: string, trickleMs?: number): Array<NodeJS.Timeout> {
+  const timers: Array<NodeJS.Timeout> = [];
+  registry.interceptor = (request, response) => {
+    const data = registry.blobs.get(digest);
+    if (!request.url?.endsWith(`/blobs/${digest}`) || data === undefined) return false;
+    response.writeHead(200, { 'content-length': data.length });
+    response.write(data.subarray(0, 10));
+    if (trickleMs !== undefined) {
+      let sent = 10;
+      const timer = setInterval(() => {
+        if (sent >= data.length || response.destroyed) return;
+        response.write(data.subarray(sent, sent + 10));
+        sent += 10;
+      }, trickleMs);
+      timers.push(timer);
+    }
+    return true;
+  };
+  return timers;
+}
+
+test('stalled blob body is registry.timeout', async () => {
+  const image = addImage(registry, 'slowblob/app', { tag: '1', layers: ['x'.repeat(1000)] });
+  slowBlob(image.layers[0]!.digest);
+  const dispatcher = new Agent({ bodyTimeout: 200 });
+  const opened = await openRegistryImage(`${registry.host}/slowblob/app:1`, options({ dispatcher }));
+  try {
+    const error = await rejectsWithCode(readAll(await opened.layers[0]!.open()), 'registry.timeout');
+    assert.ok(error instanceof RegistryError);
+    assert.equal(error.registry, registry.host);
+    assert.equal(error.repository, 'slowblob/app');
+    assert.ok(error.message.includes(image.layers[0]!.digest), error.message);
+    assert.ok(error.hint);
+  } finally {
+    await opened.close();
+    await dispatcher.close();
+  }
+});
+
+test('broken blob body is registry.unreachable', async () => {
+  const image = addImage(registry, 'lab/app', { tag: '1', layers: ['x'.repeat(1000)] });
+  registry.interceptor = (request, response) => {
+    if (!request.url?.endsWith(image.layers[0]!.digest)) return false;
+    response.writeHead(200, { 'content-length': 1000 });
+    response.write('x'.repeat(10), () => response.destroy());
+    return true;
+  };
+  const opened = await openRegistryImage(`${registry.host}/lab/app:1`, options());
+  try {
+    const error = await rejectsWithCode(readAll(await opened.layers[0]!.open()), 'registry.unreachable');
+    assert.ok(error.message.includes(image.layers[0]!.digest), error.message);
+    assert.ok(error.hint);
+  } finally {
+    await opened.close();
+  }
+});
+
+test('stalled config blob is registry.timeout', async () => {
+  const image = addImage(registry, 'lab/app', { tag: '1' });
+  registry.interceptor = (request, response) => {
+    if (!request.url?.endsWith(image.configDigest)) return false;
+    response.writeHead(200, { 'content-length': 200 });
+    response.write('{');
+    return true;
+  };
+  const dispatcher = new Agent({ bodyTimeout: 200 });
+  try {
+    const error = await rejectsWithCode(openRegistryImage(`${registry.host}/lab/app:1`, options({ dispatcher })), 'registry.timeout');
+    assert.ok(error.message.includes(image.configDigest), error.message);
+  } finally {
+    await dispatcher.close();
+  }
+});
+
+test('stalled manifest body is registry.timeout', async () => {
+  addImage(registry, 'lab/app', { tag: '1' });
+  registry.interceptor = (request, response) => {
+    if (!request.url?.includes('/manifests/')) return false;
+    response.writeHead(200, { 'content-length': 500, 'content-type': MEDIA_TYPE_OCI_MANIFEST });
+    response.write('{');
+    return true;
+  };
+  const dispatcher = new Agent({ bodyTimeout: 200 });
+  try {
+    const error = await rejectsWithCode(openRegistryImage(`${registry.host}/lab/app:1`, options({ dispatcher, requestTimeoutMs: 60_000 })), 'registry.timeout');
+    assert.match(error.message, /lab\/app/);
+    assert.ok(error.hint);
+  } finally {
+    await dispatcher.close();
+  }
+});
+
+test('blob below minimum rate is registry.timeout', async () => {
+  const image = addImage(registry, 'lab/app', { tag: '1', layers: ['x'.repeat(100_000)] });
+  const timers = slowBlob(image.layers[0]!.digest, 20);
+  const blobThroughput = { graceMs: 200, minBytesPerSecond: 10_000 };
+  const opened = await openRegistryImage(`${registry.host}/lab/app:1`, options({ blobThroughput }));
+  try {
+    const error = await rejectsWithCode(readAll(await opened.layers[0]!.open()), 'registry.timeout');
+    assert.ok(error.message.includes(image.layers[0]!.digest), error.message);
+    assert.match(error.message, /too slow: \d+ of 100000 bytes/);
+    assert.match(error.message, /below the minimum of 10000 bytes\/s/);
+  } finally {
+    for (const timer of timers) clearInterval(timer);
+    await opened.close();
+  }
+});
+
+test('blob above minimum rate downloads', async () => {
+  const image = addImage(registry, 'lab/app', { tag: '1', layers: ['x'.repeat(2000)] });
+  const timers = slowBlob(image.layers[0]!.digest, 5);
+  const opened = await openRegistryImage(`${registry.host}/lab/app:1`, options({ blobThroughput: { graceMs: 50, minBytesPerSecond: 10 } }));
+  try {
+    assert.equal((await readAll(await opened.layers[0]!.open())).length, 2000);
+  } finally {
+    for (const timer of timers) clearInterval(timer);
+    await opened.close();
   }
 });
