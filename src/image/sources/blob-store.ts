@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { constants, createReadStream, type Stats } from 'node:fs';
+import { lstat, open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { truncate, type Digest } from '../../common/digest.js';
-import { ImageFormatError } from '../../common/errors.js';
+import { describeError, ImageFormatError } from '../../common/errors.js';
 
 /**
  * Read access to the files of an image layout, wherever they are stored: a directory
@@ -34,8 +34,14 @@ export function blobPath(digest: Digest): string {
   return `blobs/${algorithm}/${hex}`;
 }
 
-/** A BlobStore over a directory on disk. */
+/**
+ * A BlobStore over a directory on disk. A file is opened only when `lstat` reports a regular
+ * file and its realpath stays inside the directory, so a FIFO (which would block the read), a
+ * device or a symlink out of the layout is rejected with an ImageFormatError naming the file.
+ */
 export class DirectoryStore implements BlobStore {
+  private root: Promise<string> | undefined;
+
   constructor(readonly location: string) {}
 
   async has(relativePath: string): Promise<boolean> {
@@ -47,27 +53,61 @@ export class DirectoryStore implements BlobStore {
   }
 
   async readFile(relativePath: string, maxBytes: number): Promise<Buffer> {
-    const file = this.resolve(relativePath);
-    const handle = await open(file, 'r').catch((error: unknown) => {
-      throw missingFile(this.location, relativePath, error);
-    });
+    const { handle, size } = await this.openRegular(relativePath);
     try {
-      const { size } = await handle.stat();
       if (size > maxBytes) throw tooLarge(this.location, relativePath, size, maxBytes);
       const buffer = Buffer.alloc(size);
-      const { bytesRead } = await handle.read(buffer, 0, size, 0);
-      return buffer.subarray(0, bytesRead);
+      let offset = 0;
+      while (offset < size) {
+        const { bytesRead } = await handle.read(buffer, offset, size - offset, offset);
+        if (bytesRead === 0) break;
+        offset += bytesRead;
+      }
+      return buffer.subarray(0, offset);
     } finally {
       await handle.close();
     }
   }
 
   async openFile(relativePath: string, signal?: AbortSignal): Promise<{ stream: Readable; size: number }> {
+    const { handle, size } = await this.openRegular(relativePath);
+    return { stream: createReadStream('', { fd: handle, signal, highWaterMark: READ_CHUNK_BYTES }), size };
+  }
+
+  /**
+   * Opens a file after checking it with `lstat` and `realpath`. O_NOFOLLOW and O_NONBLOCK guard
+   * the moment between the checks and the open: a file swapped for a symlink fails to open, and
+   * one swapped for a FIFO opens without blocking and fails the `fstat` check.
+   */
+  private async openRegular(relativePath: string): Promise<{ handle: FileHandle; size: number }> {
     const file = this.resolve(relativePath);
-    const info = await stat(file).catch((error: unknown) => {
+    const info = await lstat(file).catch((error: unknown) => {
       throw missingFile(this.location, relativePath, error);
     });
-    return { stream: createReadStream(file, { signal, highWaterMark: READ_CHUNK_BYTES }), size: info.size };
+    if (!info.isFile()) throw notRegularFile(this.location, relativePath, describeFileType(info));
+
+    const real = await realpath(file).catch((error: unknown) => {
+      throw missingFile(this.location, relativePath, error);
+    });
+    const root = await this.realRoot();
+    if (!real.startsWith(root + path.sep)) {
+      throw notRegularFile(this.location, relativePath, `a path through a symbolic link to ${truncate(real)}, outside the layout`);
+    }
+
+    const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((error: unknown) => {
+      throw notRegularFile(this.location, relativePath, `a file that cannot be opened (${describeError(error)})`);
+    });
+    const opened = await handle.stat();
+    if (!opened.isFile()) {
+      await handle.close();
+      throw notRegularFile(this.location, relativePath, describeFileType(opened));
+    }
+    return { handle, size: opened.size };
+  }
+
+  private realRoot(): Promise<string> {
+    this.root ??= realpath(this.location);
+    return this.root;
   }
 
   private resolve(relativePath: string): string {
@@ -77,6 +117,22 @@ export class DirectoryStore implements BlobStore {
     }
     return file;
   }
+}
+
+function describeFileType(info: Stats): string {
+  if (info.isSymbolicLink()) return 'a symbolic link';
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  if (info.isSocket()) return 'a socket';
+  if (info.isDirectory()) return 'a directory';
+  return 'a special file';
+}
+
+function notRegularFile(location: string, relativePath: string, fileType: string): ImageFormatError {
+  return new ImageFormatError(`${relativePath} in ${location} is not a regular file inside the layout: it is ${fileType}`, {
+    path: relativePath,
+    hint: 'an image layout holds only regular files; copy or export the image again with skopeo or docker',
+  });
 }
 
 export function missingFile(location: string, relativePath: string, cause?: unknown): ImageFormatError {

@@ -275,6 +275,75 @@ test('oci layout hostile digest in index rejected', async () => {
   await assert.rejects(openOciLayout(layout, 'test'), ImageFormatError);
 });
 
+/** Replaces a blob of `layout` with what `replace` makes at its path. */
+function replaceBlob(layout: string, digest: string, replace: (file: string) => void): void {
+  const file = path.join(layout, 'blobs/sha256', digest.slice(7));
+  rmSync(file);
+  replace(file);
+}
+
+function configDigestOf(layout: string, manifestDigest: string): string {
+  const manifest = JSON.parse(readFileSync(path.join(layout, 'blobs/sha256', manifestDigest.slice(7)), 'utf8')) as { config: { digest: string } };
+  return manifest.config.digest;
+}
+
+test('oci layout rejects non-regular blobs', async () => {
+  const outside = scratch('outside');
+  mkdirSync(outside);
+  const cases: Array<{ name: string; replace: (file: string, original: Buffer) => void; message: RegExp }> = [
+    { name: 'FIFO', replace: (file) => execFileSync('mkfifo', [file]), message: /is a FIFO/ },
+    {
+      name: 'absolute symlink out of the layout',
+      replace: (file, original) => {
+        const target = path.join(outside, `secret-${path.basename(file)}`);
+        writeFileSync(target, original);
+        symlinkSync(target, file);
+      },
+      message: /is a symbolic link/,
+    },
+    { name: 'symlink to a directory', replace: (file) => symlinkSync(outside, file), message: /is a symbolic link/ },
+  ];
+  for (const { name, replace, message } of cases) {
+    const { layout, amd64 } = await writeLayout();
+    const configDigest = configDigestOf(layout, amd64.digest);
+    const original = readFileSync(path.join(layout, 'blobs/sha256', configDigest.slice(7)));
+    replaceBlob(layout, configDigest, (file) => replace(file, original));
+    await assert.rejects(openOciLayout(layout, 'test', { tag: 'single' }), (error: unknown) => {
+      assert.ok(error instanceof ImageFormatError, `${name}: ${String(error)}`);
+      assert.ok(error.message.includes(configDigest.slice(7)), `${name}: ${error.message}`);
+      assert.match(error.message, message, name);
+      assert.ok(error.hint, name);
+      return true;
+    });
+  }
+});
+
+test('oci layout rejects escaping blobs directory', async () => {
+  const { layout, amd64 } = await writeLayout();
+  const outside = scratch('outside-blobs');
+  execFileSync('cp', ['-r', path.join(layout, 'blobs/sha256'), outside]);
+  rmSync(path.join(layout, 'blobs/sha256'), { recursive: true });
+  symlinkSync(outside, path.join(layout, 'blobs/sha256'));
+  await assert.rejects(openOciLayout(layout, 'test', { tag: 'single' }), (error: unknown) => {
+    assert.ok(error instanceof ImageFormatError, String(error));
+    assert.ok(error.message.includes(amd64.digest.slice(7)), error.message);
+    assert.match(error.message, /symbolic link to .*outside the layout/);
+    return true;
+  });
+});
+
+test('oci layout rejects FIFO layer on open', async () => {
+  const { layout } = await writeLayout();
+  const image = await openOciLayout(layout, 'test', { tag: 'single' });
+  const digest = image.layers[0]!.digest!;
+  replaceBlob(layout, digest, (file) => execFileSync('mkfifo', [file]));
+  await assert.rejects(image.layers[0]!.open(), (error: unknown) => {
+    assert.ok(error instanceof ImageFormatError, String(error));
+    assert.match(error.message, /is a FIFO/);
+    return true;
+  });
+});
+
 test('oci-archive reads the layout in place', async () => {
   const { layout, amd64 } = await writeLayout();
   const entries: TarEntrySpec[] = [];
