@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Agent, request, type Dispatcher } from 'undici';
@@ -15,9 +17,21 @@ const log = logger('image.engine');
 /** Engine to export from: Docker, or Podman through its Docker-compatible API. */
 export type EngineKind = 'docker' | 'podman';
 
+/** Paths of the PEM files for a `tcp://` engine that requires TLS client certificates. */
+export interface EngineSourceTls {
+  /** CA certificate that signed the engine's certificate. */
+  ca: string;
+  /** Client certificate the engine checks. */
+  cert: string;
+  /** Private key of the client certificate. */
+  key: string;
+}
+
 export interface EngineSourceOptions {
   /** Engine address: `unix:///path.sock`, `tcp://127.0.0.1:2375` or a bare socket path. Default from the environment. */
   host?: string;
+  /** TLS files for a `tcp://` host. With them the export goes over HTTPS with this client certificate. */
+  tls?: EngineSourceTls;
   signal?: AbortSignal;
   /** Milliseconds to wait for response headers, and between body chunks. Default 5 minutes. */
   timeoutMs?: number;
@@ -44,6 +58,7 @@ interface Endpoint {
   display: string;
   socketPath?: string;
   origin: string;
+  tls?: EngineSourceTls;
 }
 
 /**
@@ -60,8 +75,8 @@ export async function openEngineImage(kind: EngineKind, name: string, target: st
   if (!IMAGE_NAME_PATTERN.test(name)) {
     throw new InputError(`invalid image name "${truncate(name)}" for ${target}`, { hint: 'write a name such as lab/app:1 or an image ID' });
   }
-  const endpoint = resolveEndpoint(kind, options.host);
-  const agent = new Agent(endpoint.socketPath === undefined ? {} : { connect: { socketPath: endpoint.socketPath } });
+  const endpoint = resolveEndpoint(kind, options.host, options.tls);
+  const agent = agentFor(endpoint);
   const directory = await mkdtemp(path.join(tmpdir(), 'bosun-export-'));
   const cleanup = (): Promise<void> => rm(directory, { recursive: true, force: true });
 
@@ -105,8 +120,11 @@ function referenceOf(name: string): string | undefined {
   }
 }
 
-/** Resolves the engine address from the option, then the environment, then the default socket. */
-export function resolveEndpoint(kind: EngineKind, host?: string): Endpoint {
+/**
+ * Resolves the engine address from the option, then the environment, then the default socket.
+ * `tls` applies to a `tcp://` address only, which is then reached over HTTPS.
+ */
+export function resolveEndpoint(kind: EngineKind, host?: string, tls?: EngineSourceTls): Endpoint {
   const env = process.env;
   const configured =
     host ?? (kind === 'docker' ? env['DOCKER_HOST'] : (env['BOSUN_PODMAN_HOST'] ?? env['CONTAINER_HOST']));
@@ -116,11 +134,39 @@ export function resolveEndpoint(kind: EngineKind, host?: string): Endpoint {
   if (value.startsWith('/')) return socketEndpoint(value);
   if (value.startsWith('tcp://') || value.startsWith('http://')) {
     const url = new URL(value.replace(/^tcp:/, 'http:'));
+    if (tls !== undefined && value.startsWith('tcp://')) return { display: value, origin: `https://${url.host}`, tls };
     return { display: value, origin: `http://${url.host}` };
   }
   throw new InputError(`unsupported engine address "${truncate(value)}"`, {
     hint: `set ${kind === 'docker' ? 'DOCKER_HOST' : 'BOSUN_PODMAN_HOST'} to unix:///path/to.sock or tcp://HOST:PORT`,
   });
+}
+
+function agentFor(endpoint: Endpoint): Agent {
+  if (endpoint.socketPath !== undefined) return new Agent({ connect: { socketPath: endpoint.socketPath } });
+  if (endpoint.tls === undefined) return new Agent();
+
+  const host = new URL(endpoint.origin).hostname.replace(/^\[(.*)\]$/, '$1');
+  const connect: Record<string, unknown> = {
+    ca: readPem(endpoint.tls.ca, 'CA certificate', endpoint),
+    cert: readPem(endpoint.tls.cert, 'client certificate', endpoint),
+    key: readPem(endpoint.tls.key, 'client key', endpoint),
+    rejectUnauthorized: true,
+  };
+  // SNI takes host names only (RFC 6066), and for an IP address the certificate check uses the IP anyway.
+  if (isIP(host) === 0) connect['servername'] = host;
+  return new Agent({ connect });
+}
+
+function readPem(file: string, what: string, endpoint: Endpoint): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new InputError(`cannot read the ${what} ${file} for engine ${endpoint.display}: ${describeError(error)}`, {
+      hint: 'point the endpoint tls settings at readable ca.pem, cert.pem and key.pem files',
+      cause: error,
+    });
+  }
 }
 
 function defaultSocket(kind: EngineKind): string {
