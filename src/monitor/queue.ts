@@ -232,7 +232,7 @@ export class ScanQueue {
     return catalogueTarget(`${transport}:${payload.imageId}`, {
       store: this.options.store,
       signal,
-      open: { engine: payload.kind === 'podman' ? { podmanHost: host } : { dockerHost: host } },
+      open: { engine: { ...(payload.kind === 'podman' ? { podmanHost: host } : { dockerHost: host }), ...(endpoint.tls && { tls: endpoint.tls }) } },
     });
   }
 }
