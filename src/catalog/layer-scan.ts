@@ -1,4 +1,5 @@
-import { describeError, type DiffId, type Warning } from '../common/index.js';
+import { posix } from 'node:path';
+import { describeError, truncate, type DiffId, type Warning } from '../common/index.js';
 import { walkLayer } from '../image/layer.js';
 import type { LayerEntry, LayerRef, LayerVisitor, LayerWalkOptions, LayerWalkResult } from '../image/types.js';
 import type { Cataloguer, FileResult, LayerResult } from './types.js';
@@ -32,6 +33,18 @@ export async function scanLayer(layer: LayerRef, cataloguers: readonly Catalogue
       }
       recordInspection(entry, cataloguers, files);
       return false;
+    },
+
+    maxBytes(entry) {
+      const limits = (wantedBy.get(entry.path) ?? []).map((cataloguer) => cataloguer.maxFileBytes ?? Infinity);
+      const max = Math.max(...limits);
+      return Number.isFinite(max) ? max : undefined;
+    },
+
+    onSymlink(entry) {
+      const result = symlinkResult(entry, cataloguers);
+      if (result !== undefined) files[entry.path] = result;
+      else delete files[entry.path];
     },
 
     async onFile(entry, content) {
@@ -85,6 +98,39 @@ async function parseFile(cataloguer: Cataloguer, path: string, content: Buffer, 
       ],
     };
   }
+}
+
+/**
+ * Warns about a symlink at a path some cataloguer wants, because its target is never read:
+ * a `var/lib/dpkg/status` linked to `/etc/passwd` would otherwise yield no packages without a
+ * word. A link to another wanted path (Debian's `etc/os-release` to `../usr/lib/os-release`) is
+ * fine, because the target is read at its own path.
+ */
+function symlinkResult(entry: LayerEntry, cataloguers: readonly Cataloguer[]): FileResult | undefined {
+  const wanting = cataloguers.filter((cataloguer) => cataloguer.wants(entry));
+  if (wanting.length === 0) return undefined;
+
+  const target = resolveLinkTarget(entry.path, entry.linkTarget ?? '');
+  const targetEntry: LayerEntry = { ...entry, path: target, type: 'file' };
+  if (cataloguers.some((cataloguer) => cataloguer.wants(targetEntry))) return undefined;
+
+  return {
+    cataloguer: wanting.map((cataloguer) => cataloguer.name).join('+'),
+    packages: [],
+    warnings: [
+      {
+        code: 'catalog.symlink-not-followed',
+        message: `${entry.path} is a symbolic link to "${truncate(entry.linkTarget ?? '')}", which Bosun does not follow: the file was not read`,
+        path: entry.path,
+      },
+    ],
+  };
+}
+
+/** Resolves a symlink target to a path below the image root, as the kernel would inside a chroot. */
+function resolveLinkTarget(linkPath: string, target: string): string {
+  const joined = target.startsWith('/') ? target : posix.join(posix.dirname(linkPath), target);
+  return posix.normalize(`/${joined}`).slice(1);
 }
 
 /** Joins the results of several cataloguers that read the same file. */

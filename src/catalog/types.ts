@@ -56,6 +56,8 @@ export interface Cataloguer {
   name: string;
   version: number;
   wants(entry: LayerEntry): boolean;
+  /** Max size in bytes of a file it wants; larger ones are not read and give a warning. Default: the walk's limit. */
+  maxFileBytes?: number;
   parse(path: string, content: Buffer): FileResult | Promise<FileResult>;
   /**
    * Reports on a file it does not want from the tar entry alone, without reading the content:

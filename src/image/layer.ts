@@ -209,6 +209,7 @@ class LayerWalk {
     if (entry === undefined) return drain(stream);
     this.result.entries += 1;
     if (entry.type !== 'directory') this.result.nonDirectories.push(path);
+    if (entry.type === 'symlink') this.visitor.onSymlink?.(entry);
     if (entry.type === 'file') return this.onRegularFile(entry, stream);
     if (entry.type === 'hardlink') await this.onHardLink(entry);
     return drain(stream);
@@ -235,8 +236,9 @@ class LayerWalk {
     this.files.set(entry.path, entry.size);
     this.contents.delete(entry.path);
     if (!this.visitor.wants(entry)) return drain(stream);
-    if (entry.size > this.maxFileBytes) {
-      this.warn('layer.file-too-large', `file ${entry.path} is ${entry.size} bytes, over the maximum of ${this.maxFileBytes}: not read`, entry.path);
+    const maxBytes = Math.min(this.maxFileBytes, this.visitor.maxBytes?.(entry) ?? Infinity);
+    if (entry.size > maxBytes) {
+      this.warn('layer.file-too-large', `file ${entry.path} is ${entry.size} bytes, over the maximum of ${maxBytes}: not read`, entry.path);
       return drain(stream);
     }
 

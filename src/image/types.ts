@@ -84,6 +84,10 @@ export interface LayerEntry {
 export interface LayerVisitor {
   wants(entry: LayerEntry): boolean;
   onFile(entry: LayerEntry, content: Buffer): void | Promise<void>;
+  /** Max content size in bytes of one wanted file, below the walk's `maxFileBytes`; undefined keeps that one. */
+  maxBytes?(entry: LayerEntry): number | undefined;
+  /** Sees every symlink entry, whose target is never followed or read. */
+  onSymlink?(entry: LayerEntry): void;
 }
 
 /** What a layer walk found besides the files passed to the visitor. */

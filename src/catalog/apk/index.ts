@@ -1,4 +1,5 @@
 import type { Warning } from '../../common/index.js';
+import { FieldLimiter, MAX_FIELD_CHARS, MAX_PACKAGES_PER_FILE, tooManyPackages } from '../limits.js';
 import { osPackagePurl } from '../purl.js';
 import type { Cataloguer, FileResult, Package } from '../types.js';
 
@@ -14,15 +15,20 @@ type ParsedPackage = Omit<Package, 'layer'>;
  */
 export const apkCataloguer: Cataloguer = {
   name: 'apk',
-  version: 1,
+  version: 2,
 
   wants(entry) {
     return entry.path === INSTALLED_DB;
   },
 
   parse(path, content): FileResult {
-    const result: FileResult = { cataloguer: 'apk', packages: [], warnings: [] };
-    for (const block of splitBlocks(content.toString('utf8'))) {
+    const limiter = new FieldLimiter(path, MAX_FIELD_CHARS);
+    const result: FileResult = { cataloguer: 'apk', packages: [], warnings: limiter.warnings };
+    for (const block of splitBlocks(content.toString('utf8'), limiter)) {
+      if (result.packages.length >= MAX_PACKAGES_PER_FILE) {
+        result.warnings.push(tooManyPackages(path));
+        break;
+      }
       const parsed = packageFromBlock(block, path);
       if ('code' in parsed) result.warnings.push(parsed);
       else result.packages.push(parsed);
@@ -36,7 +42,7 @@ interface Block {
   line: number;
 }
 
-function splitBlocks(text: string): Block[] {
+function splitBlocks(text: string, limiter: FieldLimiter): Block[] {
   const blocks: Block[] = [];
   let current: Block | undefined;
   const lines = text.split(/\r?\n/);
@@ -53,7 +59,7 @@ function splitBlocks(text: string): Block[] {
     }
     const key = line[0]!;
     // Only the package-level fields are kept, and those appear once per block.
-    if (!current.fields.has(key)) current.fields.set(key, line.slice(2).trim());
+    if (!current.fields.has(key)) current.fields.set(key, limiter.cap(key, line.slice(2).trim()));
   }
   return blocks;
 }

@@ -1,4 +1,5 @@
 import { truncate, type Warning } from '../../common/index.js';
+import { FieldLimiter, MAX_FIELD_CHARS, MAX_PACKAGES_PER_FILE, tooManyPackages } from '../limits.js';
 import { osPackagePurl } from '../purl.js';
 import type { Cataloguer, FileResult, Package } from '../types.js';
 import { parseStanzas, type Stanza } from './stanza.js';
@@ -7,12 +8,15 @@ const STATUS_FILE = 'var/lib/dpkg/status';
 /** Distroless images keep one status file per package here, usually without a Status field. */
 const STATUS_DIR = 'var/lib/dpkg/status.d/';
 
+/** Invalid lines reported one by one; the rest are counted in one warning. */
+const MAX_LINE_WARNINGS = 20;
+
 type ParsedPackage = Omit<Package, 'layer'>;
 
 /** Reads the dpkg database: `var/lib/dpkg/status` and the distroless `var/lib/dpkg/status.d/*`. */
 export const dpkgCataloguer: Cataloguer = {
   name: 'dpkg',
-  version: 1,
+  version: 2,
 
   wants(entry) {
     if (entry.path === STATUS_FILE) return true;
@@ -22,21 +26,35 @@ export const dpkgCataloguer: Cataloguer = {
   },
 
   parse(path, content): FileResult {
-    const { stanzas, problems } = parseStanzas(content.toString('utf8'));
+    const { stanzas, problems, truncated } = parseStanzas(content.toString('utf8'), MAX_FIELD_CHARS);
     const result: FileResult = { cataloguer: 'dpkg', packages: [], warnings: [] };
 
-    for (const problem of problems) {
+    for (const problem of problems.slice(0, MAX_LINE_WARNINGS)) {
       result.warnings.push({
         code: 'catalog.dpkg-invalid-line',
         message: `skipped line ${problem.line} of ${path}, which is not a field or a continuation: "${truncate(problem.text, 80)}"`,
         path,
       });
     }
+    if (problems.length > MAX_LINE_WARNINGS) {
+      result.warnings.push({
+        code: 'catalog.dpkg-invalid-line',
+        message: `skipped ${problems.length - MAX_LINE_WARNINGS} more lines of ${path} that are not a field or a continuation`,
+        path,
+      });
+    }
+    const limiter = new FieldLimiter(path, MAX_FIELD_CHARS);
+    for (const field of truncated) limiter.truncated(truncate(field.field, 80));
+    result.warnings.push(...limiter.warnings);
 
     // status.d files carry no Status field because everything listed there is installed.
     const requireStatus = path === STATUS_FILE;
     for (const stanza of stanzas) {
       if (requireStatus && !isInstalled(stanza.fields.get('status'))) continue;
+      if (result.packages.length >= MAX_PACKAGES_PER_FILE) {
+        result.warnings.push(tooManyPackages(path));
+        break;
+      }
       const parsed = packageFromStanza(stanza, path);
       if ('code' in parsed) result.warnings.push(parsed);
       else result.packages.push(parsed);

@@ -4,6 +4,12 @@ export interface Stanza {
   line: number;
 }
 
+/** A field cut at the max length, named once per paragraph. */
+export interface TruncatedField {
+  line: number;
+  field: string;
+}
+
 /** A line that is neither a field, a continuation nor a paragraph break. */
 export interface StanzaProblem {
   line: number;
@@ -14,11 +20,22 @@ export interface StanzaProblem {
  * Splits a dpkg control file (deb822(5)) into paragraphs. Blank lines separate paragraphs,
  * each field is `Name: value`, and a line that starts with a space or tab continues the
  * previous field. Field names are matched case-insensitively, so they are stored lower-cased.
- * A line that fits none of these is reported and skipped, and parsing goes on.
+ * A line that fits none of these is reported and skipped, and parsing goes on. A field stops
+ * growing at `maxFieldChars` and is reported in `truncated`, which also keeps appending
+ * continuation lines from turning quadratic.
  */
-export function parseStanzas(text: string): { stanzas: Stanza[]; problems: StanzaProblem[] } {
+export function parseStanzas(text: string, maxFieldChars = Infinity): { stanzas: Stanza[]; problems: StanzaProblem[]; truncated: TruncatedField[] } {
   const stanzas: Stanza[] = [];
   const problems: StanzaProblem[] = [];
+  const truncated: TruncatedField[] = [];
+  const setField = (stanza: Stanza, field: string, value: string, lineNumber: number): void => {
+    if (value.length <= maxFieldChars) {
+      stanza.fields.set(field, value);
+      return;
+    }
+    truncated.push({ line: lineNumber, field });
+    stanza.fields.set(field, value.slice(0, maxFieldChars));
+  };
   let current: Stanza | undefined;
   let lastField: string | undefined;
 
@@ -36,7 +53,8 @@ export function parseStanzas(text: string): { stanzas: Stanza[]; problems: Stanz
 
     if (line.startsWith(' ') || line.startsWith('\t')) {
       if (current && lastField !== undefined) {
-        current.fields.set(lastField, `${current.fields.get(lastField)}\n${line.slice(1)}`);
+        const previous = current.fields.get(lastField)!;
+        if (previous.length < maxFieldChars) setField(current, lastField, `${previous}\n${line.slice(1)}`, lineNumber);
       } else {
         problems.push({ line: lineNumber, text: line });
       }
@@ -53,7 +71,8 @@ export function parseStanzas(text: string): { stanzas: Stanza[]; problems: Stanz
       stanzas.push(current);
     }
     lastField = line.slice(0, colon).trim().toLowerCase();
-    current.fields.set(lastField, line.slice(colon + 1).trim());
+    current.fields.delete(lastField);
+    setField(current, lastField, line.slice(colon + 1).trim(), lineNumber);
   }
-  return { stanzas, problems };
+  return { stanzas, problems, truncated };
 }

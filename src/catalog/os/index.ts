@@ -1,3 +1,4 @@
+import { FieldLimiter, MAX_OS_FILE_BYTES, MAX_OS_RELEASE_VALUE_CHARS } from '../limits.js';
 import type { Cataloguer, FileResult, OsInfo } from '../types.js';
 import { parseOsRelease } from './os-release.js';
 import { parseAlpineRelease, parseDebianVersion, parseRedhatRelease } from './release-files.js';
@@ -52,7 +53,8 @@ function osInfoFromOsRelease(text: string, source: string): OsInfo | undefined {
 /** Detects the operating system from os-release and the older per-distribution release files. */
 export const osCataloguer: Cataloguer = {
   name: 'os',
-  version: 1,
+  version: 2,
+  maxFileBytes: MAX_OS_FILE_BYTES,
 
   wants(entry) {
     return OS_SOURCES.some((source) => source.path === entry.path);
@@ -60,10 +62,11 @@ export const osCataloguer: Cataloguer = {
 
   parse(path, content): FileResult {
     const source = OS_SOURCES.find((candidate) => candidate.path === path);
+    const limiter = new FieldLimiter(path, MAX_OS_RELEASE_VALUE_CHARS);
     const os = source?.parse(content.toString('utf8'), path);
-    const result: FileResult = { cataloguer: 'os', packages: [], warnings: [] };
+    const result: FileResult = { cataloguer: 'os', packages: [], warnings: limiter.warnings };
     if (os) {
-      result.os = os;
+      result.os = capOsInfo(os, limiter);
     } else {
       result.warnings.push({
         code: 'catalog.os-unrecognised',
@@ -74,3 +77,11 @@ export const osCataloguer: Cataloguer = {
     return result;
   },
 };
+
+/** Cuts every text field of `os` to the max length of an os-release value. */
+function capOsInfo(os: OsInfo, limiter: FieldLimiter): OsInfo {
+  const capped: OsInfo = { ...os, id: limiter.cap('ID', os.id), version: limiter.cap('VERSION_ID', os.version) };
+  if (os.codename !== undefined) capped.codename = limiter.cap('VERSION_CODENAME', os.codename);
+  if (os.prettyName !== undefined) capped.prettyName = limiter.cap('PRETTY_NAME', os.prettyName);
+  return capped;
+}

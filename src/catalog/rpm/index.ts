@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { describeError, ImageFormatError, type Warning } from '../../common/index.js';
+import { FieldLimiter, MAX_FIELD_CHARS, MAX_PACKAGES_PER_FILE, tooManyPackages } from '../limits.js';
 import { osPackagePurl } from '../purl.js';
 import type { Cataloguer, FileResult, Package } from '../types.js';
 import { parseRpmHeader, RpmTag } from './header.js';
@@ -24,7 +25,7 @@ type ParsedPackage = Omit<Package, 'layer'>;
  */
 export const rpmCataloguer: Cataloguer = {
   name: 'rpm',
-  version: 1,
+  version: 2,
 
   wants(entry) {
     return SQLITE_DBS.includes(entry.path);
@@ -47,9 +48,12 @@ export const rpmCataloguer: Cataloguer = {
   },
 
   parse(path, content): FileResult {
-    const result: FileResult = { cataloguer: 'rpm', packages: [], warnings: [] };
-    for (const row of readPackageRows(content, path)) {
-      const parsed = packageFromBlob(row.blob, row.hnum, path);
+    const limiter = new FieldLimiter(path, MAX_FIELD_CHARS);
+    const result: FileResult = { cataloguer: 'rpm', packages: [], warnings: limiter.warnings };
+    const rows = readPackageRows(content, path);
+    if (rows.length > MAX_PACKAGES_PER_FILE) result.warnings.push(tooManyPackages(path));
+    for (const row of rows.slice(0, MAX_PACKAGES_PER_FILE)) {
+      const parsed = packageFromBlob(row.blob, row.hnum, path, limiter);
       if (parsed === undefined) continue;
       if ('code' in parsed) result.warnings.push(parsed);
       else result.packages.push(parsed);
@@ -72,7 +76,7 @@ function readPackageRows(content: Buffer, path: string): Array<{ hnum: number; b
     // The schema comes from the image: let no view or trigger in it call functions.
     db.pragma('trusted_schema = OFF');
     db.pragma('cell_size_check = ON');
-    const rows = db.prepare('SELECT hnum, blob FROM Packages').all() as Array<{ hnum: unknown; blob: unknown }>;
+    const rows = db.prepare('SELECT hnum, blob FROM Packages LIMIT ?').all(MAX_PACKAGES_PER_FILE + 1) as Array<{ hnum: unknown; blob: unknown }>;
     return rows.filter(
       (row): row is { hnum: number; blob: Buffer } => typeof row.hnum === 'number' && Buffer.isBuffer(row.blob),
     );
@@ -96,17 +100,21 @@ function withoutWal(content: Buffer): Buffer {
 }
 
 /** Returns the package, a warning for a malformed header, or undefined for entries to skip. */
-function packageFromBlob(blob: Buffer, hnum: number, path: string): ParsedPackage | Warning | undefined {
+function packageFromBlob(blob: Buffer, hnum: number, path: string, limiter: FieldLimiter): ParsedPackage | Warning | undefined {
   try {
     const header = parseRpmHeader(blob, `${hnum} in ${path}`);
-    const name = header.string(RpmTag.NAME);
-    const version = header.string(RpmTag.VERSION);
-    const release = header.string(RpmTag.RELEASE);
+    const text = (tag: number, field: string): string | undefined => {
+      const value = header.string(tag);
+      return value === undefined ? undefined : limiter.cap(field, value);
+    };
+    const name = text(RpmTag.NAME, 'NAME');
+    const version = text(RpmTag.VERSION, 'VERSION');
+    const release = text(RpmTag.RELEASE, 'RELEASE');
     if (!name || !version || !release) throw new Error(`rpm header ${hnum} in ${path} has no name, version or release`);
     // rpm stores imported signing keys as packages named gpg-pubkey, which are not software.
     if (name === 'gpg-pubkey') return undefined;
 
-    return buildPackage(header, { name, version, release }, path);
+    return buildPackage(header, { name, version, release }, path, text);
   } catch (error) {
     return {
       code: 'catalog.rpm-header-invalid',
@@ -120,13 +128,14 @@ function buildPackage(
   header: ReturnType<typeof parseRpmHeader>,
   fields: { name: string; version: string; release: string },
   path: string,
+  text: (tag: number, field: string) => string | undefined,
 ): ParsedPackage {
   const epoch = header.int32(RpmTag.EPOCH);
   const epochPrefix = epoch ? `${epoch}:` : '';
   const fullVersion = `${epochPrefix}${fields.version}-${fields.release}`;
-  const arch = header.string(RpmTag.ARCH) || undefined;
-  const license = header.string(RpmTag.LICENSE);
-  const source = parseSourceRpm(header.string(RpmTag.SOURCERPM));
+  const arch = text(RpmTag.ARCH, 'ARCH') || undefined;
+  const license = text(RpmTag.LICENSE, 'LICENSE');
+  const source = parseSourceRpm(text(RpmTag.SOURCERPM, 'SOURCERPM'));
 
   const pkg: ParsedPackage = {
     name: fields.name,

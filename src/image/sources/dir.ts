@@ -68,13 +68,15 @@ export async function walkDirectory(root: string, visitor: LayerVisitor, options
   await scanTree(rootReal, result.warnings, options.signal, async (entry) => {
     result.entries += 1;
     if (entry.type !== 'directory') result.nonDirectories.push(entry.path);
+    if (entry.type === 'symlink') visitor.onSymlink?.(entry);
     if (entry.type !== 'file' || !visitor.wants(entry)) return;
-    if (entry.size > maxFileBytes) {
-      result.warnings.push(warning('layer.file-too-large', `file ${entry.path} is ${entry.size} bytes, over the maximum of ${maxFileBytes}: not read`, entry.path));
+    const maxBytes = Math.min(maxFileBytes, visitor.maxBytes?.(entry) ?? Infinity);
+    if (entry.size > maxBytes) {
+      result.warnings.push(warning('layer.file-too-large', `file ${entry.path} is ${entry.size} bytes, over the maximum of ${maxBytes}: not read`, entry.path));
       return;
     }
 
-    const content = await readNoFollow(path.join(rootReal, entry.path), maxFileBytes).catch((error: unknown) => {
+    const content = await readNoFollow(path.join(rootReal, entry.path), maxBytes).catch((error: unknown) => {
       result.warnings.push(warning('dir.unreadable', `cannot read ${entry.path}: ${describeError(error)}`, entry.path));
       return undefined;
     });

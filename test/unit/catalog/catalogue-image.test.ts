@@ -192,7 +192,7 @@ test('catalogueImage honours abort', async () => {
 });
 
 test('cataloguerKey is order independent', () => {
-  assert.equal(cataloguerKey(cataloguers), 'apk@1,dpkg@1,os@1,rpm@1');
+  assert.equal(cataloguerKey(cataloguers), 'apk@2,dpkg@2,os@2,rpm@2');
   assert.equal(cataloguerKey([...cataloguers].reverse()), cataloguerKey(cataloguers));
 });
 

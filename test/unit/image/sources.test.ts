@@ -413,3 +413,23 @@ test('dir image has stable synthetic diffID', async () => {
 test('dir target must be a directory', async () => {
   await assert.rejects(openDirectory(path.join(work, 'absent'), 'dir:absent'), InputError);
 });
+
+test('dir walk reports symlinks and per-file limits', async () => {
+  const root = scratch('dir-hooks');
+  mkdirSync(path.join(root, 'etc'), { recursive: true });
+  writeFileSync(path.join(root, 'etc/os-release'), 'ID=debian\n'.repeat(10));
+  symlinkSync('/etc/passwd', path.join(root, 'etc/status'));
+  const symlinks: Array<[string, string | undefined]> = [];
+  const read: string[] = [];
+  const result = await walkDirectory(root, {
+    wants: () => true,
+    maxBytes: () => 20,
+    onSymlink: (entry) => symlinks.push([entry.path, entry.linkTarget]),
+    onFile: (entry) => {
+      read.push(entry.path);
+    },
+  });
+  assert.deepEqual(symlinks, [['etc/status', '/etc/passwd']]);
+  assert.deepEqual(read, []);
+  assert.deepEqual(result.warnings.map((warning) => [warning.code, warning.path]), [['layer.file-too-large', 'etc/os-release']]);
+});
