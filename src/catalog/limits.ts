@@ -42,7 +42,7 @@ export class FieldLimiter {
   }
 }
 
-/** The warning for a database file that lists more packages than Bosun reads from one file. */
+/** Builds the warning for a database file that lists more packages than Bosun reads from one file. */
 export function tooManyPackages(path: string): Warning {
   return {
     code: 'catalog.too-many-packages',

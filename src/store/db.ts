@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
-import { BosunError } from '../common/errors.js';
+import { truncate } from '../common/digest.js';
+import { BosunError, describeError } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import { migrationProvider, type Dialect } from './migrations.js';
 import type { Database } from './schema.js';
@@ -36,16 +37,61 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   return store;
 }
 
+/** Max directory levels created for a data directory; deeper paths are rejected. */
+const MAX_MISSING_LEVELS = 64;
+
+/**
+ * Creates the data directory one level at a time below its nearest existing ancestor.
+ * `mkdirSync(…, { recursive: true })` spins for ever on some paths under /proc (Node 20), so
+ * the recursion is done here, bounded, with a check that the ancestor is a directory.
+ */
+function createDataDir(dataDir: string): void {
+  const fail = (reason: string, cause?: unknown): BosunError =>
+    new BosunError('store.datadir', `cannot create data directory ${truncate(dataDir)}: ${reason}`, {
+      hint: 'set --data-dir or BOSUN_DATA_DIR to a writable directory',
+      cause,
+    });
+
+  const missing: string[] = [];
+  let current = path.resolve(dataDir);
+  for (;;) {
+    let info: Stats | undefined;
+    try {
+      info = statOrMissing(current);
+    } catch (error) {
+      throw fail(`stat ${truncate(current)} failed (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`, error);
+    }
+    if (info !== undefined) {
+      if (!info.isDirectory()) throw fail(`${truncate(current)} exists and is not a directory`);
+      break;
+    }
+    if (missing.length >= MAX_MISSING_LEVELS) throw fail(`more than ${MAX_MISSING_LEVELS} directory levels are missing`);
+    missing.push(current);
+    current = path.dirname(current);
+  }
+
+  for (const directory of missing.reverse()) {
+    try {
+      mkdirSync(directory, { mode: 0o700 });
+    } catch (error) {
+      throw fail(`mkdir ${truncate(directory)} failed (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`, error);
+    }
+  }
+}
+
+/** Stats a path, or returns undefined when it or an ancestor is missing or not a directory. */
+function statOrMissing(file: string): Stats | undefined {
+  try {
+    return statSync(file, { throwIfNoEntry: false });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
 function openSqlite(dataDir: string): Store {
   const file = path.join(dataDir, 'bosun.db');
-  try {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    throw new BosunError('store.datadir', `cannot create data directory ${dataDir}`, {
-      hint: 'set --data-dir or BOSUN_DATA_DIR to a writable directory',
-      cause: error,
-    });
-  }
+  createDataDir(dataDir);
 
   let sqlite: SqliteDatabase.Database;
   try {
