@@ -59,6 +59,12 @@ export function classifyConnectionError(endpoint: EngineEndpoint, where: string,
       hint: 'check that ca.pem signed the daemon certificate, that the daemon trusts cert.pem, and that the certificate names the host',
     });
   }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+    return new EngineError('engine.timeout', `${where} did not answer (${subject})`, {
+      ...details,
+      hint: 'the engine accepted the connection but did not answer: check that the address is a Docker or Podman API and that the engine is not hung (`docker info`)',
+    });
+  }
   if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ENOTFOUND' || code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new EngineError('engine.unreachable', `cannot connect to ${where} (${subject}): ${reason}`, {
       ...details,

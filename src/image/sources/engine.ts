@@ -33,13 +33,16 @@ export interface EngineSourceOptions {
   /** TLS files for a `tcp://` host. With them the export goes over HTTPS with this client certificate. */
   tls?: EngineSourceTls;
   signal?: AbortSignal;
-  /** Milliseconds to wait for response headers, and between body chunks. Default 5 minutes. */
+  /** Milliseconds to wait between body chunks of the export. Default 5 minutes. */
   timeoutMs?: number;
+  /** Milliseconds to wait for response headers; the engine sends them before it builds the archive. Default 30 s. */
+  headersTimeoutMs?: number;
   /** Largest export accepted, in bytes. Default 64 GiB. */
   maxArchiveBytes?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
+const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_ARCHIVE_BYTES = 64 * 1024 * 1024 * 1024;
 const MAX_INSPECT_BYTES = 4 * 1024 * 1024;
 
@@ -233,11 +236,12 @@ async function send(agent: Dispatcher, endpoint: Endpoint, requestPath: string, 
       dispatcher: agent,
       method: 'GET',
       signal: options.signal,
-      headersTimeout: timeout,
+      headersTimeout: options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
       bodyTimeout: timeout,
     });
   } catch (error) {
     if (error instanceof Error && error.name === 'AbortError') throw error;
+    if ((error as { code?: unknown }).code === 'UND_ERR_HEADERS_TIMEOUT') throw noAnswer(endpoint, name, options, error);
     throw unreachable(endpoint, error);
   }
   if (response.statusCode === 200) return response;
@@ -254,6 +258,15 @@ async function send(agent: Dispatcher, endpoint: Endpoint, requestPath: string, 
     endpoint: endpoint.display,
     status: response.statusCode,
     hint: 'check the engine log',
+  });
+}
+
+function noAnswer(endpoint: Endpoint, name: string, options: EngineSourceOptions, error: unknown): EngineError {
+  const seconds = (options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS) / 1000;
+  return new EngineError('engine.timeout', `the engine at ${endpoint.display} did not answer the export of ${name} within ${seconds} s`, {
+    endpoint: endpoint.display,
+    hint: 'the engine accepted the connection but did not answer: check that the address is a Docker or Podman API and that the engine is not hung (`docker info`)',
+    cause: error,
   });
 }
 
