@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, readdir, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { sha256, type DiffId } from '../../common/digest.js';
+import { sha256, truncate, type DiffId } from '../../common/digest.js';
 import { ImageFormatError, InputError, describeError, type Warning } from '../../common/errors.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../layer.js';
 import { hostPlatform } from '../platform.js';
@@ -92,12 +92,36 @@ export async function walkDirectory(root: string, visitor: LayerVisitor, options
 }
 
 async function realRoot(root: string): Promise<string> {
-  const resolved = await realpath(root).catch(() => undefined);
-  const info = resolved === undefined ? undefined : await lstat(resolved);
-  if (resolved === undefined || !info?.isDirectory()) {
-    throw new InputError(`${root} is not a directory`, { hint: 'pass the directory of an unpacked root filesystem: dir:PATH' });
+  const hint = 'pass the directory of an unpacked root filesystem: dir:PATH';
+  let resolved: string;
+  try {
+    resolved = await realpath(root);
+  } catch (error) {
+    throw new InputError(`cannot open directory ${truncate(root)}: ${pathErrorReason(error)}`, { hint, cause: error });
   }
+  const info = await lstat(resolved);
+  if (!info.isDirectory()) throw new InputError(`${truncate(root)} is not a directory`, { hint });
   return resolved;
+}
+
+/** Describes a failed path lookup by its errno code, never by the message text. */
+export function pathErrorReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'ENOTDIR':
+      return 'a component of the path is not a directory';
+    case 'ENAMETOOLONG':
+      return 'the path or one of its components is too long (ENAMETOOLONG)';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    default:
+      return code ?? describeError(error);
+  }
 }
 
 /** Computes the synthetic diffID described at `openDirectory`. */

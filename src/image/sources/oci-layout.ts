@@ -6,6 +6,7 @@ import { MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, isIndex, parseImageConfig, parseM
 import { hostPlatform, selectPlatformManifest } from '../platform.js';
 import type { LayerRef, OpenedImage, Platform } from '../types.js';
 import { DirectoryStore, blobPath, verifyDigest, type BlobStore } from './blob-store.js';
+import { pathErrorReason } from './dir.js';
 
 /** The annotation an OCI layout uses to name a manifest in `index.json` (image-layout.md). */
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
@@ -33,10 +34,11 @@ const layoutMarkerSchema = z.object({ imageLayoutVersion: z.string() });
  * @throws ImageFormatError when a manifest, index or config is malformed or fails its digest.
  */
 export async function openOciLayout(directory: string, target: string, options: OciLayoutOptions = {}): Promise<OpenedImage> {
-  const info = await stat(directory).catch(() => undefined);
-  if (!info?.isDirectory()) {
-    throw new InputError(`OCI layout ${directory} is not a directory`, { hint: 'pass the directory that contains oci-layout and index.json' });
-  }
+  const hint = 'pass the directory that contains oci-layout and index.json';
+  const info = await stat(directory).catch((error: unknown) => {
+    throw new InputError(`cannot open OCI layout ${truncate(directory)}: ${pathErrorReason(error)}`, { hint, cause: error });
+  });
+  if (!info.isDirectory()) throw new InputError(`OCI layout ${truncate(directory)} is not a directory`, { hint });
   return openOciLayoutStore(new DirectoryStore(directory), target, options);
 }
 

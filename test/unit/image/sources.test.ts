@@ -433,3 +433,20 @@ test('dir walk reports symlinks and per-file limits', async () => {
   assert.deepEqual(read, []);
   assert.deepEqual(result.warnings.map((warning) => [warning.code, warning.path]), [['layer.file-too-large', 'etc/os-release']]);
 });
+
+test('overlong paths are truncated with their errno', async () => {
+  const long = path.join(work, 'x'.repeat(10_000));
+  const cases: Array<[string, () => Promise<unknown>]> = [
+    ['dir', () => openDirectory(long, `dir:${long}`)],
+    ['oci', () => openOciLayout(long, `oci:${long}`)],
+  ];
+  for (const [name, open] of cases) {
+    await assert.rejects(open(), (error: unknown) => {
+      assert.ok(error instanceof InputError, `${name}: ${String(error)}`);
+      assert.ok(error.message.length < 400, `${name}: message is ${error.message.length} characters`);
+      assert.match(error.message, /ENAMETOOLONG/, name);
+      assert.doesNotMatch(error.message, /is not a directory/, name);
+      return true;
+    });
+  }
+});
