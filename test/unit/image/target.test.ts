@@ -63,8 +63,8 @@ test('parseTarget rejects unknown forms', () => {
 });
 
 test('openTarget dispatches local transports', async () => {
-  await assert.rejects(openTarget(`dir:${path.join(work, 'absent')}`), /is not a directory/);
-  await assert.rejects(openTarget(`oci:${path.join(work, 'absent')}`), /OCI layout .* is not a directory/);
+  await assert.rejects(openTarget(`dir:${path.join(work, 'absent')}`), /cannot open directory .*absent: no such file or directory/);
+  await assert.rejects(openTarget(`oci:${path.join(work, 'absent')}`), /cannot open OCI layout .*absent: no such file or directory/);
   await assert.rejects(openTarget(`docker-archive:${path.join(work, 'absent.tar')}`), /cannot read archive/);
   await assert.rejects(openTarget('docker-daemon:bad name'), /invalid image name/);
 });
