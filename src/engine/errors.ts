@@ -60,9 +60,9 @@ export function classifyConnectionError(endpoint: EngineEndpoint, where: string,
     });
   }
   if (code === 'UND_ERR_HEADERS_TIMEOUT') {
-    return new EngineError('engine.timeout', `${where} did not answer (${subject})`, {
+    return new EngineError('engine.timeout', `${where} did not respond (${subject})`, {
       ...details,
-      hint: 'the engine accepted the connection but did not answer: check that the address is a Docker or Podman API and that the engine is not hung (`docker info`)',
+      hint: 'the engine accepted the connection but did not respond: check that the address is a Docker or Podman API and that the engine is not hung (`docker info`)',
     });
   }
   if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ENOTFOUND' || code === 'UND_ERR_CONNECT_TIMEOUT') {

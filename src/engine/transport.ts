@@ -97,7 +97,7 @@ export class EngineTransport {
       if (timeout.aborted) {
         throw new EngineError('engine.timeout', `${this.describe()} did not respond within ${timeoutMs} ms for ${call.subject}`, {
           endpoint: this.endpoint.url,
-          hint: 'the engine accepted the connection but did not answer: check that the address is a Docker or Podman API and that the engine is not hung (`docker info`)',
+          hint: 'the engine accepted the connection but did not respond: check that the address is a Docker or Podman API and that the engine is not hung (`docker info`)',
           cause: error,
         });
       }

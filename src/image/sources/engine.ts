@@ -263,9 +263,9 @@ async function send(agent: Dispatcher, endpoint: Endpoint, requestPath: string, 
 
 function noAnswer(endpoint: Endpoint, name: string, options: EngineSourceOptions, error: unknown): EngineError {
   const seconds = (options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS) / 1000;
-  return new EngineError('engine.timeout', `the engine at ${endpoint.display} did not answer the export of ${name} within ${seconds} s`, {
+  return new EngineError('engine.timeout', `the engine at ${endpoint.display} did not respond to the export of ${name} within ${seconds} s`, {
     endpoint: endpoint.display,
-    hint: 'the engine accepted the connection but did not answer: check that the address is a Docker or Podman API and that the engine is not hung (`docker info`)',
+    hint: 'the engine accepted the connection but did not respond: check that the address is a Docker or Podman API and that the engine is not hung (`docker info`)',
     cause: error,
   });
 }

@@ -156,7 +156,7 @@ test('client times out a hung engine', async (t) => {
   t.after(() => engine.close());
   const error = await expectEngineError(engine.client({ timeoutMs: 300 }).info(), 'engine.timeout');
   assert.match(error.message, /300 ms/);
-  assert.match(error.hint ?? '', /accepted the connection but did not answer/);
+  assert.match(error.hint ?? '', /accepted the connection but did not respond/);
 });
 
 test('client honours an abort signal', async (t) => {

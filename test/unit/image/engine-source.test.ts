@@ -20,8 +20,8 @@ test('engine export times out a silent engine', async (t) => {
   await assert.rejects(openEngineImage('docker', 'lab/app:1', 'docker:lab/app:1', { host, headersTimeoutMs: 200 }), (error: unknown) => {
     assert.ok(error instanceof EngineError, String(error));
     assert.equal(error.code, 'engine.timeout');
-    assert.match(error.message, /did not answer the export of lab\/app:1 within 0\.2 s/);
-    assert.match(error.hint ?? '', /accepted the connection but did not answer/);
+    assert.match(error.message, /did not respond to the export of lab\/app:1 within 0\.2 s/);
+    assert.match(error.hint ?? '', /accepted the connection but did not respond/);
     return true;
   });
 });
