@@ -66,6 +66,7 @@ export async function openDockerArchiveStore(archive: TarArchiveStore, target: s
   if (config.rootfs.diff_ids.length !== image.Layers.length) {
     throw new ImageFormatError(
       `${archive.location} lists ${image.Layers.length} layers for ${reference ?? 'its image'} but the config has ${config.rootfs.diff_ids.length} diffIDs`,
+      { hint: 'the archive is damaged or was edited by hand; save the image again with docker save' },
     );
   }
 
@@ -117,13 +118,13 @@ function selectImage(images: ArchiveImage[], location: string, reference: string
     const match = tagged.find((entry) => entry.normalized !== undefined && entry.normalized === requested);
     if (match !== undefined) return { image: match.image, reference: match.normalized };
     throw new InputError(`${location} has no image tagged "${truncate(reference)}"; it has ${tagList}`, {
-      hint: 'pass one of the listed tags as the reference',
+      hint: 'choose the image with --archive-ref REPO:TAG, using one of the listed tags',
     });
   }
 
   if (images.length > 1) {
     throw new InputError(`${location} contains ${images.length} images, so a reference is required; tags: ${tagList}`, {
-      hint: 'pass one of the listed tags as the reference',
+      hint: 'choose the image with --archive-ref REPO:TAG, using one of the listed tags',
     });
   }
   const image = images[0]!;
