@@ -1,3 +1,4 @@
+import { lockDataDir, type DataDirLock } from './lock.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
@@ -73,12 +74,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const out = options.console ?? process.stderr;
   checkListen(config, options.allowRemote === true, out);
 
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  // PostgreSQL installs may run several services on purpose; one SQLite file gets one service.
+  const lock = config.databaseUrl === undefined ? lockDataDir(config.dataDir) : undefined;
+  let store: Store;
+  try {
+    store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const metrics = new Metrics();
   let monitor: MeasuredMonitor | undefined;
   let http: Server | undefined;
   try {
-    const tokens = await ensureInitialTokens(store, config.token);
     monitor = options.withoutMonitor ? undefined : new MeasuredMonitor(monitorOptions(config, store, metrics), metrics);
 
     const context: ServerContext = {
@@ -93,15 +101,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     http = createAdaptorServer({ fetch: createApp(context).fetch }) as Server;
     const address = await listen(http, config);
     context.publicUrl = `http://${formatListen({ host: clientHost(address.address), port: address.port })}`;
+    // Created only once the port is ours: a start that fails to listen must not store first-start
+    // tokens that it never prints.
+    const tokens = await ensureInitialTokens(store, config.token);
 
     await monitor?.start();
     printFirstStart(out, context.publicUrl, tokens, config);
     log.info({ url: context.publicUrl, dataDir: config.dataDir, engines: config.engines.map((engine) => engine.name), channels: config.channels.length }, 'bosun serve started');
-    return running(context.publicUrl, store, monitor, http);
+    return running(context.publicUrl, store, monitor, http, lock);
   } catch (error) {
     http?.close();
     await monitor?.stop().catch(() => undefined);
     await store.close();
+    lock?.release();
     throw error;
   }
 }
@@ -173,7 +185,7 @@ function printFirstStart(out: NodeJS.WritableStream, url: string, tokens: Initia
   out.write('\n');
 }
 
-function running(url: string, store: Store, monitor: Monitor | undefined, http: Server): RunningServer {
+function running(url: string, store: Store, monitor: Monitor | undefined, http: Server, lock: DataDirLock | undefined): RunningServer {
   let stopping: Promise<void> | undefined;
   const stop = async (graceMs: number): Promise<void> => {
     log.info('bosun serve stopping');
@@ -187,6 +199,7 @@ function running(url: string, store: Store, monitor: Monitor | undefined, http: 
       await monitor?.stop();
     } finally {
       await store.close();
+      lock?.release();
     }
     log.info('bosun serve stopped');
   };

@@ -109,3 +109,37 @@ test('config error names the key and exits 2', async () => {
   assert.equal(result.code, 2);
   assert.match(result.stderr, /bad\.yaml:3:3: sync\.schedule: invalid cron expression/);
 });
+
+test('second serve on one data dir is refused', async () => {
+  const dataDir = path.join(dir, 'locked');
+  const first = await startServe(serveArgs(dataDir), {});
+  try {
+    const second = await runCli(serveArgs(dataDir));
+    assert.equal(second.code, 3, second.stderr);
+    assert.match(second.stderr, /is in use by bosun serve \(process \d+\)/);
+  } finally {
+    first.child.kill('SIGTERM');
+    assert.equal((await first.exited).code, 0);
+  }
+
+  // The lock goes with the process, so a new start works.
+  const again = await startServe(serveArgs(dataDir), {});
+  again.child.kill('SIGTERM');
+  assert.equal((await again.exited).code, 0);
+});
+
+test('failed first start stores no tokens', async () => {
+  const dataDir = path.join(dir, 'busy-port');
+  const holder = await startServe(serveArgs(path.join(dir, 'port-holder')), {});
+  try {
+    const port = Number(new URL(urlOf(holder.stderr())).port);
+    const failed = await runCli(serveArgs(dataDir, port));
+    assert.notEqual(failed.code, 0);
+    const listed = await runCli(['--data-dir', dataDir, 'token', 'list', '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(JSON.parse(listed.stdout), []);
+  } finally {
+    holder.child.kill('SIGTERM');
+    await holder.exited;
+  }
+});

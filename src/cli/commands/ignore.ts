@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { InputError } from '../../common/errors.js';
 import { addIgnoreRule, importVex, listIgnoreRules, parseVex, removeIgnoreRule, type IgnoreRule } from '../../monitor/index.js';
 import { withStore } from '../context.js';
+import { sanitiseText } from '../../report/text.js';
 import { writeOutput } from '../output.js';
 
 interface AddOptions {
@@ -96,5 +97,6 @@ function describeRule(rule: IgnoreRule): string {
   ].filter((part) => part !== undefined);
   const expiry = rule.expiresAt === null ? '' : `, expires ${rule.expiresAt}`;
   const source = rule.source === 'user' ? '' : ` [${rule.source}]`;
-  return `${scope.length > 0 ? scope.join(', ') : 'everything'}: ${rule.reason}${expiry}${source}`;
+  // Rules also come from the API and from VEX documents: strip terminal control sequences.
+  return sanitiseText(`${scope.length > 0 ? scope.join(', ') : 'everything'}: ${rule.reason}${expiry}${source}`);
 }

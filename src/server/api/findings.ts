@@ -30,8 +30,18 @@ const ignoreRuleInputSchema = z
       .refine((value) => !Number.isNaN(Date.parse(value)), 'expected an ISO 8601 date such as 2027-01-01')
       .optional()
       .describe('ISO 8601 date or date-time; a bare date expires at 00:00 UTC'),
+    everywhere: z.boolean().optional().describe('Must be true for a rule without advisory, package and image, which hides every finding'),
   })
-  .strict();
+  .strict()
+  // Same guard as `bosun ignore add`: a rule that names nothing hides every finding, so it must be asked for.
+  .refine((rule) => rule.advisory !== undefined || rule.package !== undefined || rule.image !== undefined || rule.everywhere === true, {
+    message: 'a rule without advisory, package or image hides every finding; set "everywhere": true if that is meant',
+    path: ['advisory'],
+  })
+  .refine((rule) => rule.expiresAt === undefined || Date.parse(rule.expiresAt) > Date.now(), {
+    message: 'the expiry date is in the past',
+    path: ['expiresAt'],
+  });
 
 /** A comma-separated list of severities. */
 const severityList = z
@@ -99,13 +109,14 @@ export const findingRoutes = [
   route({
     method: 'post',
     path: '/api/v1/ignore-rules',
-    summary: 'Add an ignore rule; unset advisory, package and image match anything',
+    summary: 'Add an ignore rule; a rule naming no advisory, package or image needs "everywhere": true',
     tag: 'findings',
     auth: 'api',
     body: ignoreRuleInputSchema,
     response: { status: 201, description: 'The stored rule', schema: ignoreRuleSchema },
     async handler({ body, token }, server) {
-      return addIgnoreRule(server.store, { ...body, createdBy: token === undefined ? undefined : `token:${token.name}` });
+      const { everywhere: _everywhere, ...rule } = body;
+      return addIgnoreRule(server.store, { ...rule, createdBy: token === undefined ? undefined : `token:${token.name}` });
     },
   }),
 

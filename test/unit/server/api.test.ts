@@ -256,6 +256,25 @@ describe('validation', () => {
     assert.equal((await json(response)).error.field, 'expiresAt');
   });
 
+  test('catch-all ignore rule needs everywhere', async () => {
+    const post = (rule: object) =>
+      call(fixture.app, '/api/v1/ignore-rules', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+    const refused = await post({ reason: 'hides everything' });
+    assert.equal(refused.status, 400);
+    assert.equal((await json(refused)).error.field, 'advisory');
+
+    const past = await post({ advisory: 'DSA-1-1', reason: 'old', expiresAt: '2000-01-01' });
+    assert.equal(past.status, 400);
+    assert.equal((await json(past)).error.field, 'expiresAt');
+
+    const accepted = await post({ reason: 'lab image, findings reviewed elsewhere', everywhere: true });
+    assert.equal(accepted.status, 201);
+    // The fixture is shared: remove the rule so it hides nothing from later tests.
+    const { id } = (await json(accepted)) as unknown as { id: number };
+    const removed = await call(fixture.app, `/api/v1/ignore-rules/${id}`, { method: 'DELETE' });
+    assert.equal(removed.status, 204);
+  });
+
   test('non-JSON body is 415', async () => {
     const response = await call(fixture.app, '/api/v1/ignore-rules', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'reason=x' });
     assert.equal(response.status, 415);
