@@ -300,7 +300,9 @@ export class Inventory {
 
   private async setState(state: EndpointState, lastError: string | null): Promise<void> {
     const now = new Date().toISOString();
-    const kind = this.endpoint.kind === 'unknown' && state === 'connected' ? this.kind : this.endpoint.kind === 'unknown' ? 'unknown' : this.endpoint.kind;
+    // An endpoint configured without a kind learns it from the engine once connected.
+    let kind = this.endpoint.kind;
+    if (kind === 'unknown' && state === 'connected') kind = this.kind;
     await this.store.db
       .insertInto('endpoints')
       .values({ name: this.endpoint.name, url: this.endpoint.url, kind, state, last_error: lastError, last_seen_at: state === 'connected' ? now : null, updated_at: now })
