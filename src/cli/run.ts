@@ -54,7 +54,7 @@ function isCommanderExit(error: unknown): error is { exitCode: number } {
     (error as { code: string }).code.startsWith('commander.') && 'exitCode' in error;
 }
 
-/** Whether SQLite gave up waiting for another writer (better-sqlite3 error code SQLITE_BUSY). */
+/** Reports whether SQLite gave up waiting for another writer (better-sqlite3 error code SQLITE_BUSY). */
 function isSqliteBusy(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 6; current = current.cause, depth += 1) {
     if ((current as { code?: unknown }).code === 'SQLITE_BUSY') return true;

@@ -5,7 +5,7 @@ import { parseReference } from '../../image/reference.js';
 import type { EngineKind } from '../../image/sources/index.js';
 import type { ImageFacts } from './facts.js';
 
-/** Where and how long to ask the engine. */
+/** Engine address, cancellation and timeout of one request. */
 export interface EngineRequestOptions {
   /** `unix:///path.sock`, `tcp://HOST:PORT` or a socket path; default DOCKER_HOST or the default socket. */
   host?: string | undefined;
